@@ -1,0 +1,3 @@
+//! `/api/v1/me`: the signed-in account's profile.
+
+pub mod routes;

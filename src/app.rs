@@ -1,0 +1,215 @@
+//! `App::build(config)`: the one start-up path shared by `main` and the tests.
+
+use std::{future::Future, net::SocketAddr, ops::Deref, sync::Arc};
+
+use axum::{
+    Router,
+    http::{HeaderName, Method, header},
+    middleware,
+};
+use metrics_exporter_prometheus::PrometheusHandle;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
+};
+use tower_sessions::{SessionManagerLayer, cookie::SameSite};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{
+    account,
+    auth::{self, lockout::Lockout, password::PasswordHasher, session_store::DbSessionStore},
+    config::Config,
+    db::{self, Db},
+    error::ApiError,
+    health,
+    http::{self, rate_limit::RateLimiters},
+    openapi::{self, ApiDoc},
+    telemetry,
+};
+
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub hasher: PasswordHasher,
+    pub lockout: Lockout,
+    pub rate_limiters: Arc<RateLimiters>,
+    pub metrics: PrometheusHandle,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] db::DbError),
+    #[error("cannot apply migrations: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start: {0}")]
+    Other(String),
+}
+
+/// Every documented route, in one place: the API document is derived from this list.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(auth::routes::router())
+        .merge(account::routes::router())
+}
+
+/// The OpenAPI document, without needing a database (for `medtracker openapi`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl App {
+    /// Connects and migrates the database, binds the listener and assembles the router.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let metrics = telemetry::metrics_handle();
+        let db = db::connect(&config).await.map_err(StartError::Database)?;
+        db::migrate(&db).await?;
+        let lockout = Lockout::load(&db, &config).await?;
+        let hasher = PasswordHasher::new().map_err(|e| StartError::Other(e.to_string()))?;
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.bind_addr,
+                source,
+            })?;
+        let state = AppState(Arc::new(Inner {
+            rate_limiters: RateLimiters::new(&config.rate_limits),
+            config,
+            db,
+            hasher,
+            lockout,
+            metrics,
+        }));
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
+        auth::demo::spawn_sweeper(self.state.clone());
+        http::rate_limit::spawn_housekeeping(self.state.rate_limiters.clone());
+        http::serve::serve(self.listener, self.router, shutdown).await;
+        self.state.db.close().await;
+    }
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<_> = config
+        .cors_allowed_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static(http::request_id::HEADER),
+        ])
+        .expose_headers([
+            HeaderName::from_static(http::request_id::HEADER),
+            header::RETRY_AFTER,
+        ])
+}
+
+pub fn router(state: AppState) -> Router {
+    let config = &state.config;
+    let (api, document) = api_routes().split_for_parts();
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("session")
+        .with_http_only(true)
+        .with_path("/")
+        .with_secure(config.is_production())
+        .with_same_site(if config.is_production() {
+            SameSite::Strict
+        } else {
+            SameSite::Lax
+        });
+
+    let routes = api
+        .route("/metrics", axum::routing::get(telemetry::metrics_route))
+        .route_layer(middleware::from_fn(http::metrics::remember_route))
+        .merge(openapi::routes(document, config.docs_enabled))
+        .fallback(http::problem::not_found)
+        .with_state(state.clone());
+
+    // Outermost first: request id → metrics → problem safety net → headers/CORS/origin →
+    // rate limit → body limit → timeout → panic catcher → session → handler.
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(middleware::from_fn(http::request_id::layer))
+            .layer(middleware::from_fn(http::metrics::layer))
+            .layer(middleware::from_fn(http::problem::layer))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                http::security::headers,
+            ))
+            .layer(cors(config))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                http::security::origin_check,
+            ))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                http::rate_limit::layer,
+            ))
+            .layer(middleware::from_fn(http::json::content_length_limit))
+            .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                http::timeout::layer,
+            ))
+            .layer(CatchPanicLayer::custom(|_| {
+                tracing::error!("a handler panicked");
+                axum::response::IntoResponse::into_response(ApiError::internal("handler panicked"))
+            }))
+            .layer(sessions),
+    )
+}

@@ -1,0 +1,76 @@
+//! Demo accounts: created on request with their own data, deleted by a sweep once expired.
+
+use std::time::Duration;
+
+use super::{
+    email::Email,
+    users::{self, NewUser, User},
+};
+use crate::{
+    app::AppState,
+    db::Db,
+    error::ApiError,
+    types::{Id, Timestamp},
+};
+
+pub async fn create_account(state: &AppState) -> Result<User, ApiError> {
+    let lifetime = i64::try_from(state.config.demo_lifetime.as_secs()).unwrap_or(i64::MAX);
+    let email = Email::for_demo(&Id::new());
+    let user = users::insert(
+        &state.db,
+        NewUser {
+            email: &email,
+            password_hash: None,
+            display_name: Some("Demo"),
+            timezone: "UTC",
+            demo_expires_at: Some(Timestamp::now().plus_secs(lifetime)),
+        },
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Deletes expired demo accounts (with all their data) and expired sessions. Safe to run on
+/// several replicas at once: each deletion is idempotent.
+pub async fn sweep(db: &Db) -> Result<u64, ApiError> {
+    let now = Timestamp::now();
+    let mut deleted = 0;
+    loop {
+        let batch = users::expired_demo_ids(db, now, 100).await?;
+        if batch.is_empty() {
+            break;
+        }
+        deleted += users::delete_accounts(db, &batch).await?;
+        if batch.len() < 100 {
+            break;
+        }
+    }
+    crate::db::execute!(
+        db,
+        sqlx::query(
+            "DELETE FROM sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1"
+        )
+        .bind(now)
+    )
+    .map_err(crate::db::DbError::from)?;
+    Ok(deleted)
+}
+
+pub fn spawn_sweeper(state: AppState) {
+    let interval = state.config.demo_sweep_interval;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval.max(Duration::from_secs(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match sweep(&state.db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "deleted expired demo accounts"),
+                Err(err) => tracing::warn!(error = %err, "demo sweep failed"),
+            }
+            if let Err(err) = state.lockout.prune(&state.db).await {
+                tracing::warn!(error = %err, "lockout pruning failed");
+            }
+        }
+    });
+}

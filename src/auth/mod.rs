@@ -1,0 +1,12 @@
+//! Accounts, passwords, sessions, lockout and demo accounts.
+
+pub mod demo;
+pub mod email;
+pub mod lockout;
+pub mod password;
+pub mod routes;
+pub mod session;
+pub mod session_store;
+pub mod users;
+
+pub use session::CurrentUser;

@@ -1,0 +1,168 @@
+//! tower-sessions' `SessionStore` over our own `sessions` table, so that sessions are shared by all
+//! replicas, can all be ended for one account at once, and carry both idle and absolute expiry.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tower_sessions::{
+    SessionStore,
+    session::{Id as SessionId, Record},
+    session_store::{Error as StoreError, Result as StoreResult},
+};
+
+use crate::{
+    db::{Db, DbError, execute, read},
+    types::{Id, Timestamp},
+};
+
+/// The one key the session data holds; its fields are the table's columns.
+pub const AUTH_KEY: &str = "auth";
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub user_id: uuid::Uuid,
+    pub demo: bool,
+    /// Milliseconds since the epoch.
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+}
+
+impl SessionAuth {
+    pub fn user_id(&self) -> Id {
+        Id(self.user_id)
+    }
+
+    /// The earlier of the idle and absolute expiry.
+    pub fn expires_at(&self) -> Timestamp {
+        Timestamp::from_millis(self.idle_expires_at.min(self.absolute_expires_at))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+/// The table holds a digest of the cookie value, never the value itself.
+pub fn digest(id: &SessionId) -> String {
+    let hash = Sha256::digest(id.to_string().as_bytes());
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn backend(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+fn auth_of(record: &Record) -> StoreResult<SessionAuth> {
+    let value = record.data.get(AUTH_KEY).ok_or_else(|| {
+        StoreError::Encode("a session is stored only once it is signed in".into())
+    })?;
+    serde_json::from_value(value.clone()).map_err(|e| StoreError::Decode(e.to_string()))
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: Id,
+    demo: bool,
+    idle_expires_at: Timestamp,
+    absolute_expires_at: Timestamp,
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO sessions (id, user_id, demo, idle_expires_at, absolute_expires_at, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING";
+        let auth = auth_of(record)?;
+        // A 128-bit random id collides practically never; the loop makes "never" exact.
+        loop {
+            let id = digest(&record.id);
+            let inserted = execute!(
+                &self.db,
+                sqlx::query(SQL)
+                    .bind(&id)
+                    .bind(auth.user_id())
+                    .bind(auth.demo)
+                    .bind(Timestamp::from_millis(auth.idle_expires_at))
+                    .bind(Timestamp::from_millis(auth.absolute_expires_at))
+                    .bind(Timestamp::now())
+            )
+            .map_err(|e| backend(DbError::from(e)))?;
+            if inserted == 1 {
+                return Ok(());
+            }
+            record.id = SessionId::default();
+        }
+    }
+
+    /// Only ever updates: a session ended elsewhere (logout on another replica) stays ended.
+    async fn save(&self, record: &Record) -> StoreResult<()> {
+        const SQL: &str = "UPDATE sessions SET idle_expires_at = $2 WHERE id = $1";
+        let auth = auth_of(record)?;
+        execute!(
+            &self.db,
+            sqlx::query(SQL)
+                .bind(digest(&record.id))
+                .bind(Timestamp::from_millis(auth.idle_expires_at))
+        )
+        .map_err(|e| backend(DbError::from(e)))?;
+        Ok(())
+    }
+
+    async fn load(&self, session_id: &SessionId) -> StoreResult<Option<Record>> {
+        const SQL: &str = "SELECT user_id, demo, idle_expires_at, absolute_expires_at FROM sessions \
+                           WHERE id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2";
+        let row: Option<SessionRow> = read!(&self.db, |conn| sqlx::query_as(SQL)
+            .bind(digest(session_id))
+            .bind(Timestamp::now())
+            .fetch_optional(conn)
+            .await)
+        .map_err(|e| backend(DbError::from(e)))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let auth = SessionAuth {
+            user_id: row.user_id.0,
+            demo: row.demo,
+            idle_expires_at: row.idle_expires_at.as_millis(),
+            absolute_expires_at: row.absolute_expires_at.as_millis(),
+        };
+        let value = serde_json::to_value(auth).map_err(|e| StoreError::Encode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *session_id,
+            data: [(AUTH_KEY.to_owned(), value)].into_iter().collect(),
+            expiry_date: auth.expires_at().to_offset_date_time(),
+        }))
+    }
+
+    async fn delete(&self, session_id: &SessionId) -> StoreResult<()> {
+        execute!(
+            &self.db,
+            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(digest(session_id))
+        )
+        .map_err(|e| backend(DbError::from(e)))?;
+        Ok(())
+    }
+}
+
+/// Ends every session of an account, or every one but `keep` (the digest of the current one).
+pub async fn end_sessions_of(
+    db: &Db,
+    user_id: Id,
+    keep: Option<&SessionId>,
+) -> Result<u64, DbError> {
+    let keep = keep.map(digest).unwrap_or_default();
+    let done = execute!(
+        db,
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(&keep)
+    )?;
+    Ok(done)
+}

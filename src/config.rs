@@ -1,0 +1,305 @@
+//! Every environment variable the server reads, typed and validated once at start-up.
+
+use std::{collections::HashMap, net::SocketAddr, time::Duration};
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[error("invalid configuration: {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Test,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    pub enabled: bool,
+    pub login_per_min: u32,
+    pub register_per_min: u32,
+    pub demo_per_min: u32,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind_addr: SocketAddr,
+    pub app_env: AppEnv,
+    pub log_format: LogFormat,
+    pub session_idle_timeout: Duration,
+    pub session_absolute_timeout: Duration,
+    pub lockout_threshold: u32,
+    pub lockout_duration: Duration,
+    pub rate_limits: RateLimits,
+    pub cors_allowed_origins: Vec<String>,
+    pub trust_forwarded_for: bool,
+    /// The origin (scheme://host[:port]) of `PUBLIC_URL`, without path.
+    pub public_origin: Option<String>,
+    pub docs_enabled: bool,
+    pub metrics_token: Option<String>,
+    pub demo_lifetime: Duration,
+    pub demo_sweep_interval: Duration,
+    pub request_timeout: Duration,
+    pub db_max_connections: Option<u32>,
+    pub db_acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    // The metrics token is a secret and the database URL may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind_addr", &self.bind_addr)
+            .field("app_env", &self.app_env)
+            .field("database", &self.database_url.split(':').next())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Reads the process environment (after `.env`, which `main` loads).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let reader = VarReader { vars };
+        let app_env = match reader.get("APP_ENV").unwrap_or("development") {
+            "development" => AppEnv::Development,
+            "test" => AppEnv::Test,
+            "production" => AppEnv::Production,
+            other => {
+                return Err(reader.bad(
+                    "APP_ENV",
+                    format!("`{other}` is not one of development, test, production"),
+                ));
+            }
+        };
+        let production = app_env == AppEnv::Production;
+        let log_format = match reader.get("LOG_FORMAT") {
+            None if app_env == AppEnv::Development => LogFormat::Pretty,
+            None => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(reader.bad("LOG_FORMAT", format!("`{other}` is not pretty or json")));
+            }
+        };
+        let public_origin = match reader.get("PUBLIC_URL") {
+            Some(url) => Some(origin_of(url).ok_or_else(|| {
+                reader.bad("PUBLIC_URL", "must be an http:// or https:// URL".into())
+            })?),
+            None if production => {
+                return Err(reader.bad("PUBLIC_URL", "is required when APP_ENV=production".into()));
+            }
+            None => None,
+        };
+        let cors_default = if production {
+            ""
+        } else {
+            "http://localhost:3000"
+        };
+        let cors_allowed_origins = reader
+            .get("CORS_ALLOWED_ORIGINS")
+            .unwrap_or(cors_default)
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                origin_of(s).ok_or_else(|| {
+                    reader.bad(
+                        "CORS_ALLOWED_ORIGINS",
+                        format!("`{s}` is not an http(s) origin"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let database_url = reader
+            .get("DATABASE_URL")
+            .unwrap_or("sqlite://medtracker.db")
+            .to_owned();
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(reader.bad(
+                "DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
+        }
+        let db_max_connections = match reader.get("DB_MAX_CONNECTIONS") {
+            None => None,
+            Some(_) => Some(reader.number("DB_MAX_CONNECTIONS", 1, 1, 1000)?),
+        };
+        Ok(Self {
+            database_url,
+            bind_addr: reader.parsed("BIND_ADDR", "127.0.0.1:8000")?,
+            app_env,
+            log_format,
+            session_idle_timeout: reader.seconds("SESSION_IDLE_TIMEOUT_SECS", 1800)?,
+            session_absolute_timeout: reader.seconds("SESSION_ABSOLUTE_TIMEOUT_SECS", 43_200)?,
+            lockout_threshold: reader.number("LOCKOUT_THRESHOLD", 5, 1, 1_000_000)?,
+            lockout_duration: reader.seconds("LOCKOUT_SECS", 900)?,
+            rate_limits: RateLimits {
+                enabled: reader.boolean("RATE_LIMIT_ENABLED", true)?,
+                login_per_min: reader.number("RATE_LIMIT_LOGIN_PER_MIN", 10, 1, 1_000_000)?,
+                register_per_min: reader.number("RATE_LIMIT_REGISTER_PER_MIN", 5, 1, 1_000_000)?,
+                demo_per_min: reader.number("RATE_LIMIT_DEMO_PER_MIN", 3, 1, 1_000_000)?,
+            },
+            cors_allowed_origins,
+            trust_forwarded_for: reader.boolean("TRUST_FORWARDED_FOR", false)?,
+            public_origin,
+            docs_enabled: reader.boolean("DOCS_ENABLED", !production)?,
+            metrics_token: reader.get("METRICS_TOKEN").map(str::to_owned),
+            demo_lifetime: reader.seconds("DEMO_LIFETIME_SECS", 3600)?,
+            demo_sweep_interval: reader.seconds("DEMO_SWEEP_INTERVAL_SECS", 60)?,
+            request_timeout: reader.seconds("REQUEST_TIMEOUT_SECS", 30)?,
+            db_max_connections,
+            db_acquire_timeout: reader.seconds("DB_ACQUIRE_TIMEOUT_SECS", 5)?,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+}
+
+struct VarReader<'a> {
+    vars: &'a HashMap<String, String>,
+}
+
+impl VarReader<'_> {
+    /// An empty value counts as unset, as it does in most `.env` tooling.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn bad(&self, variable: &'static str, reason: String) -> ConfigError {
+        ConfigError { variable, reason }
+    }
+
+    fn parsed<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: &str,
+    ) -> Result<T, ConfigError> {
+        let raw = self.get(name).unwrap_or(default);
+        raw.parse()
+            .map_err(|_| self.bad(name, format!("`{raw}` is not a valid value")))
+    }
+
+    fn number(
+        &self,
+        name: &'static str,
+        default: u32,
+        min: u32,
+        max: u32,
+    ) -> Result<u32, ConfigError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(default);
+        };
+        match raw.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(self.bad(
+                name,
+                format!("`{raw}` is not a whole number from {min} to {max}"),
+            )),
+        }
+    }
+
+    fn seconds(&self, name: &'static str, default: u32) -> Result<Duration, ConfigError> {
+        self.number(name, default, 1, 100_000_000)
+            .map(|s| Duration::from_secs(u64::from(s)))
+    }
+
+    fn boolean(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(other) => Err(self.bad(name, format!("`{other}` is not true or false"))),
+        }
+    }
+}
+
+/// `https://Example.org:8443/path` → `https://example.org:8443`; browsers send origins in this form.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let config = Config::from_vars(&HashMap::new()).expect("defaults are valid");
+        assert_eq!(config.bind_addr.to_string(), "127.0.0.1:8000");
+        assert_eq!(config.database_url, "sqlite://medtracker.db");
+        assert_eq!(config.lockout_threshold, 5);
+        assert_eq!(config.cors_allowed_origins, vec!["http://localhost:3000"]);
+        assert!(config.docs_enabled);
+        assert_eq!(config.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn production_requires_public_url() {
+        let err = Config::from_vars(&vars(&[("APP_ENV", "production")])).err();
+        assert_eq!(err.map(|e| e.variable), Some("PUBLIC_URL"));
+        let config = Config::from_vars(&vars(&[
+            ("APP_ENV", "production"),
+            ("PUBLIC_URL", "https://Diary.example.org/app"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            config.public_origin.as_deref(),
+            Some("https://diary.example.org")
+        );
+        assert!(config.cors_allowed_origins.is_empty());
+        assert!(!config.docs_enabled);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        for (name, value) in [
+            ("LOCKOUT_THRESHOLD", "many"),
+            ("RATE_LIMIT_ENABLED", "perhaps"),
+            ("BIND_ADDR", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("SESSION_IDLE_TIMEOUT_SECS", "0"),
+        ] {
+            let err = Config::from_vars(&vars(&[(name, value)])).err();
+            assert_eq!(err.map(|e| e.variable), Some(name));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    migrate::Migrator,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use super::{Db, DbError, SqliteDb};
+use crate::config::Config;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Opens the pools (creating the SQLite file if it is missing). Nothing is migrated here.
+pub async fn connect(config: &Config) -> Result<Db, DbError> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    if config.database_url.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(&config.database_url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: an acknowledged write survives a power cut, not only a process crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(config.db_acquire_timeout)
+            .connect_with(options.clone())
+            .await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(config.db_max_connections.unwrap_or(cores.max(2)))
+            .acquire_timeout(config.db_acquire_timeout)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Db::Sqlite(SqliteDb { writer, readers }))
+    } else {
+        let pool = PgPoolOptions::new()
+            .max_connections(config.db_max_connections.unwrap_or(2 * cores))
+            .acquire_timeout(config.db_acquire_timeout)
+            .connect(&config.database_url)
+            .await?;
+        Ok(Db::Postgres(pool))
+    }
+}
+
+pub async fn migrate(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
+    match db {
+        Db::Sqlite(sqlite) => SQLITE_MIGRATIONS.run(&sqlite.writer).await,
+        Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+    }
+}
+
+/// True when the database answers and every migration this binary knows is applied.
+pub async fn readiness(db: &Db) -> Result<bool, DbError> {
+    const SQL: &str = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
+    let (applied, expected): (i64, usize) = match db {
+        Db::Sqlite(sqlite) => (
+            sqlx::query_scalar(SQL).fetch_one(&sqlite.readers).await?,
+            SQLITE_MIGRATIONS.iter().count(),
+        ),
+        Db::Postgres(pool) => (
+            sqlx::query_scalar(SQL).fetch_one(pool).await?,
+            POSTGRES_MIGRATIONS.iter().count(),
+        ),
+    };
+    Ok(usize::try_from(applied).is_ok_and(|n| n >= expected))
+}

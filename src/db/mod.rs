@@ -1,0 +1,135 @@
+//! What every feature shares about SQL: the two pools, migrations, the dialect seam and the
+//! classification of database errors. Features write one SQL string per query (`$1` placeholders
+//! work on both databases) and run it through [`read!`], [`on_writer!`], [`execute!`] or [`transaction!`], which
+//! compile the same code once per backend.
+
+mod connect;
+mod error;
+
+pub use connect::{connect, migrate, readiness};
+pub use error::DbError;
+
+use sqlx::{PgPool, SqlitePool};
+
+/// SQLite allows one writer at a time, so all writes share exactly one connection (and begin
+/// `IMMEDIATE`, so a transaction never has to upgrade its lock and fail with `SQLITE_BUSY`);
+/// readers run beside it thanks to WAL.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pub writer: SqlitePool,
+    pub readers: SqlitePool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgPool),
+}
+
+impl Db {
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// (idle, in use) connection counts, for the `db_pool_connections` gauge.
+    pub fn pool_usage(&self) -> (usize, usize) {
+        match self {
+            Self::Sqlite(db) => {
+                let idle = db.writer.num_idle() + db.readers.num_idle();
+                let size = db.writer.size() as usize + db.readers.size() as usize;
+                (idle, size.saturating_sub(idle))
+            }
+            Self::Postgres(pool) => {
+                let idle = pool.num_idle();
+                (idle, (pool.size() as usize).saturating_sub(idle))
+            }
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(db) => {
+                db.readers.close().await;
+                db.writer.close().await;
+            }
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Runs `$body` with `$conn` bound to a reading executor of whichever backend `$db` is.
+macro_rules! read {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(sqlite) => {
+                let $conn = &sqlite.readers;
+                $body
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let $conn = pool;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs a single auto-committed statement on the writer.
+macro_rules! on_writer {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(sqlite) => {
+                let $conn = &sqlite.writer;
+                $body
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let $conn = pool;
+                $body
+            }
+        }
+    };
+}
+
+/// Executes a statement (`$query` is an `sqlx::query(...)` with its binds) on the writer;
+/// evaluates to `Result<u64, sqlx::Error>`, the number of rows affected.
+macro_rules! execute {
+    ($db:expr, $query:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(sqlite) => $query
+                .execute(&sqlite.writer)
+                .await
+                .map(|r| r.rows_affected()),
+            $crate::db::Db::Postgres(pool) => $query.execute(pool).await.map(|r| r.rows_affected()),
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx` (use `&mut *$tx` as the executor) and
+/// commits it. An early return or `?` inside `$body` drops the transaction, which rolls it back.
+/// The enclosing function must return a `Result` whose error converts from [`DbError`].
+macro_rules! transaction {
+    ($db:expr, |$tx:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(sqlite) => {
+                let mut $tx = sqlite
+                    .writer
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err($crate::db::DbError::from)?;
+                let out = $body;
+                $tx.commit().await.map_err($crate::db::DbError::from)?;
+                out
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await.map_err($crate::db::DbError::from)?;
+                let out = $body;
+                $tx.commit().await.map_err($crate::db::DbError::from)?;
+                out
+            }
+        }
+    };
+}
+
+pub(crate) use {execute, on_writer, read, transaction};

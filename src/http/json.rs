@@ -1,0 +1,69 @@
+//! `JsonObject`: the request-body extractor. It answers in the contract's error format for every
+//! way a body can be wrong (media type, size, syntax, not an object), and hands the handler a
+//! `serde_json::Map`, so that field errors can be collected all at once by [`crate::input::Fields`].
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::{HeaderMap, StatusCode, header},
+};
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// Refuses a declared oversized body before anything reads it; a body without a length (chunked)
+/// is cut off at the same size by `DefaultBodyLimit` when an extractor reads it.
+pub async fn content_length_limit(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > crate::app::BODY_LIMIT_BYTES as u64) {
+        return axum::response::IntoResponse::into_response(ApiError::PayloadTooLarge);
+    }
+    next.run(request).await
+}
+
+pub struct JsonObject(pub Map<String, Value>);
+
+pub fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json_content_type(req.headers());
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::MalformedJson("the request body could not be read".into())
+            }
+        })?;
+        // An absent body reads as `{}`, so a missing body lists every missing field in one 422.
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Map::new()));
+        }
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(ApiError::field("body", "must be a JSON object")),
+            Err(err) => Err(ApiError::MalformedJson(err.to_string())),
+        }
+    }
+}

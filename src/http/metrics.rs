@@ -1,0 +1,42 @@
+//! HTTP request metrics labelled by route template (never the raw path, so cardinality is bounded).
+
+use std::time::Instant;
+
+use axum::{
+    extract::{MatchedPath, Request},
+    middleware::Next,
+    response::Response,
+};
+use metrics::{counter, histogram};
+
+#[derive(Clone)]
+struct RouteTemplate(String);
+
+/// Runs after routing (as a route layer) and hands the matched template to [`layer`].
+pub async fn remember_route(request: Request, next: Next) -> Response {
+    let template = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let mut response = next.run(request).await;
+    if let Some(template) = template {
+        response.extensions_mut().insert(RouteTemplate(template));
+    }
+    response
+}
+
+pub async fn layer(request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    let route = response
+        .extensions()
+        .get::<RouteTemplate>()
+        .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
+    let status = response.status().as_u16().to_string();
+    histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
+        .record(start.elapsed().as_secs_f64());
+    counter!("http_requests_total", "method" => method, "route" => route, "status" => status)
+        .increment(1);
+    response
+}

@@ -1,0 +1,11 @@
+//! Tower layers and extractors shared by every route.
+
+pub mod client_ip;
+pub mod json;
+pub mod metrics;
+pub mod problem;
+pub mod rate_limit;
+pub mod request_id;
+pub mod security;
+pub mod serve;
+pub mod timeout;

@@ -1,0 +1,94 @@
+//! The per-client-IP rate limiter for the sign-in routes: in memory and per replica by design
+//! (every other piece of shared state lives in the database).
+
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+
+use axum::{
+    extract::{Request, State},
+    http::Method,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{
+    DefaultKeyedRateLimiter, Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+};
+
+use crate::{
+    app::AppState, config::RateLimits, error::ApiError, http::client_ip::client_ip, telemetry,
+};
+
+pub struct RateLimiters {
+    enabled: bool,
+    login: DefaultKeyedRateLimiter<IpAddr>,
+    register: DefaultKeyedRateLimiter<IpAddr>,
+    demo: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+fn per_minute(n: u32) -> DefaultKeyedRateLimiter<IpAddr> {
+    let n = NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+    // Burst equal to the per-minute figure: the first N requests of a quiet minute pass.
+    RateLimiter::keyed(Quota::per_minute(n).allow_burst(n))
+}
+
+impl RateLimiters {
+    pub fn new(limits: &RateLimits) -> Arc<Self> {
+        Arc::new(Self {
+            enabled: limits.enabled,
+            login: per_minute(limits.login_per_min),
+            register: per_minute(limits.register_per_min),
+            demo: per_minute(limits.demo_per_min),
+        })
+    }
+
+    fn for_route(&self, method: &Method, path: &str) -> Option<&DefaultKeyedRateLimiter<IpAddr>> {
+        if method != Method::POST {
+            return None;
+        }
+        match path {
+            "/auth/login" => Some(&self.login),
+            "/auth/register" => Some(&self.register),
+            "/auth/demo" => Some(&self.demo),
+            _ => None,
+        }
+    }
+
+    /// Forgets clients whose buckets are full again, so memory stays bounded.
+    pub fn retain_recent(&self) {
+        self.login.retain_recent();
+        self.register.retain_recent();
+        self.demo.retain_recent();
+    }
+}
+
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limiters = &state.rate_limiters;
+    if limiters.enabled {
+        if let Some(limiter) = limiters.for_route(request.method(), request.uri().path()) {
+            let ip = client_ip(&request, state.config.trust_forwarded_for)
+                .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+            if let Err(not_until) = limiter.check_key(&ip) {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                telemetry::security_event("rate_limit", "low");
+                tracing::warn!(ip = %ip, path = %request.uri().path(), "rate limited");
+                return ApiError::RateLimited {
+                    retry_after_secs: retry_after_secs.max(1),
+                }
+                .into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Periodic clean-up of idle client entries.
+pub fn spawn_housekeeping(limiters: Arc<RateLimiters>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiters.retain_recent();
+        }
+    });
+}

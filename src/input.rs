@@ -1,0 +1,352 @@
+//! Reading request fields into validated values, collecting every problem for one 422.
+//!
+//! Handlers read each field with a parser from this module, then call [`Fields::finish`], which
+//! also rejects every field nobody read (unknown fields, including server-owned ones).
+
+use serde_json::{Map, Value};
+
+use crate::{
+    error::{ApiError, FieldError},
+    types::{Date, Id, Timestamp},
+};
+
+/// A PATCH field: JSON Merge Patch semantics.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Patch<T> {
+    Absent,
+    Clear,
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    /// The new value of an optional column, given its current value.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Self::Absent => current,
+            Self::Clear => None,
+            Self::Set(value) => Some(value),
+        }
+    }
+
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Self::Absent)
+    }
+}
+
+type Parsed<T> = Result<T, String>;
+
+pub struct Fields {
+    map: Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    pub fn new(map: Map<String, Value>) -> Self {
+        Self {
+            map,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    pub fn has_errors_on(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
+    fn record<T>(&mut self, field: &str, parsed: Parsed<T>) -> Option<T> {
+        parsed.map_err(|message| self.error(field, message)).ok()
+    }
+
+    /// A field that must be present and not null.
+    pub fn required<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(&Value) -> Parsed<T>,
+    ) -> Option<T> {
+        match self.map.remove(field) {
+            None => {
+                self.error(field, "is required");
+                None
+            }
+            Some(Value::Null) => {
+                self.error(field, "must not be null");
+                None
+            }
+            Some(value) => {
+                let parsed = parse(&value);
+                self.record(field, parsed)
+            }
+        }
+    }
+
+    /// A field that may be absent or null (both mean "not given").
+    pub fn optional<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(&Value) -> Parsed<T>,
+    ) -> Option<T> {
+        match self.map.remove(field) {
+            None | Some(Value::Null) => None,
+            Some(value) => {
+                let parsed = parse(&value);
+                self.record(field, parsed)
+            }
+        }
+    }
+
+    /// An optional text field: absent, null and blank all mean "no value".
+    pub fn optional_text(&mut self, field: &str, max: usize, multiline: bool) -> Option<String> {
+        self.optional(field, |v| optional_text(v, max, multiline))
+            .flatten()
+    }
+
+    /// A PATCH of a field the record must always have: `null` is refused.
+    pub fn patch_required<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(&Value) -> Parsed<T>,
+    ) -> Patch<T> {
+        match self.map.remove(field) {
+            None => Patch::Absent,
+            Some(Value::Null) => {
+                self.error(field, "must not be null");
+                Patch::Absent
+            }
+            Some(value) => {
+                let parsed = parse(&value);
+                self.record(field, parsed).map_or(Patch::Absent, Patch::Set)
+            }
+        }
+    }
+
+    /// A PATCH of an optional field: `null` clears it.
+    pub fn patch<T>(&mut self, field: &str, parse: impl FnOnce(&Value) -> Parsed<T>) -> Patch<T> {
+        match self.map.remove(field) {
+            None => Patch::Absent,
+            Some(Value::Null) => Patch::Clear,
+            Some(value) => {
+                let parsed = parse(&value);
+                self.record(field, parsed).map_or(Patch::Absent, Patch::Set)
+            }
+        }
+    }
+
+    /// A PATCH of an optional text field: `null` and blank clear it.
+    pub fn patch_text(&mut self, field: &str, max: usize, multiline: bool) -> Patch<String> {
+        match self.patch(field, |v| optional_text(v, max, multiline)) {
+            Patch::Set(None) | Patch::Clear => Patch::Clear,
+            Patch::Set(Some(text)) => Patch::Set(text),
+            Patch::Absent => Patch::Absent,
+        }
+    }
+
+    /// Fails with every collected problem, plus one per field that no parser read.
+    pub fn finish(mut self) -> Result<(), ApiError> {
+        let mut unknown: Vec<String> = self.map.keys().cloned().collect();
+        unknown.sort();
+        for field in unknown {
+            self.error(&field, "is not a known field");
+        }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
+
+/// After [`Fields::finish`] succeeded, every `required` value is present; this states it without
+/// a panic path.
+pub fn present<T>(value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::internal("a required field was missing after validation"))
+}
+
+fn check_characters(text: &str, multiline: bool) -> Parsed<()> {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let allowed = match c {
+            '\n' | '\t' => multiline,
+            // CR only as part of CRLF.
+            '\r' => multiline && chars.peek() == Some(&'\n'),
+            c => !c.is_control(),
+        };
+        if !allowed {
+            return Err("must not contain control characters".into());
+        }
+    }
+    Ok(())
+}
+
+/// A required text value: trimmed, 1..=max Unicode scalar values, no control characters.
+pub fn text(max: usize, multiline: bool) -> impl FnOnce(&Value) -> Parsed<String> {
+    move |value| match optional_text(value, max, multiline)? {
+        Some(text) => Ok(text),
+        None => Err("must not be empty".into()),
+    }
+}
+
+/// An optional text value: blank after trimming is `None`.
+pub fn optional_text(value: &Value, max: usize, multiline: bool) -> Parsed<Option<String>> {
+    let Value::String(raw) = value else {
+        return Err("must be a string".into());
+    };
+    let trimmed = raw.trim();
+    check_characters(trimmed, multiline)?;
+    if trimmed.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+}
+
+pub fn int_between(min: i32, max: i32) -> impl FnOnce(&Value) -> Parsed<i32> {
+    move |value| {
+        let message = || format!("must be an integer between {min} and {max}");
+        let number = value.as_i64().ok_or_else(message)?;
+        i32::try_from(number)
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(message)
+    }
+}
+
+pub fn boolean(value: &Value) -> Parsed<bool> {
+    value
+        .as_bool()
+        .ok_or_else(|| "must be true or false".into())
+}
+
+pub fn id(value: &Value) -> Parsed<Id> {
+    value
+        .as_str()
+        .and_then(Id::parse)
+        .ok_or_else(|| "must be a UUID".into())
+}
+
+pub fn timestamp(value: &Value) -> Parsed<Timestamp> {
+    value
+        .as_str()
+        .and_then(Timestamp::parse_rfc3339)
+        .ok_or_else(|| "must be an RFC 3339 timestamp, such as 2026-11-27T08:30:00Z".into())
+}
+
+pub fn date(value: &Value) -> Parsed<Date> {
+    value
+        .as_str()
+        .and_then(Date::parse)
+        .ok_or_else(|| "must be a date in the form YYYY-MM-DD".into())
+}
+
+pub fn one_of(allowed: &'static [&'static str]) -> impl FnOnce(&Value) -> Parsed<&'static str> {
+    move |value| {
+        let raw = value.as_str().map(str::trim).unwrap_or_default();
+        allowed
+            .iter()
+            .find(|a| **a == raw)
+            .copied()
+            .ok_or_else(|| format!("must be one of: {}", allowed.join(", ")))
+    }
+}
+
+/// An IANA time zone name, returned in its canonical spelling.
+pub fn timezone(value: &Value) -> Parsed<String> {
+    let raw = value.as_str().ok_or("must be a string")?.trim();
+    parse_timezone(raw)
+        .ok_or_else(|| "must be an IANA time zone name, such as Europe/Berlin".into())
+}
+
+pub fn parse_timezone(raw: &str) -> Option<String> {
+    if raw.is_empty() || raw.len() > 64 || raw.contains(['[', ']']) {
+        return None;
+    }
+    let tz = jiff::tz::db().get(raw).ok()?;
+    tz.iana_name().map(str::to_owned)
+}
+
+/// The per-account uniqueness key of a name (contract §1): Unicode lower-casing of the trimmed name.
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn fields(value: Value) -> Fields {
+        match value {
+            Value::Object(map) => Fields::new(map),
+            _ => Fields::new(Map::new()),
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut f = fields(json!({"name": "", "severity": 11, "owner": "x"}));
+        let _ = f.required("name", text(100, false));
+        let _ = f.required("severity", int_between(1, 10));
+        let _ = f.required("missing", boolean);
+        let Err(ApiError::Validation(errors)) = f.finish() else {
+            panic!("expected a validation error");
+        };
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(names, ["name", "severity", "missing", "owner"]);
+    }
+
+    #[test]
+    fn text_is_trimmed_and_counted_in_scalar_values() {
+        assert_eq!(text(3, false)(&json!("  äöü  ")), Ok("äöü".into()));
+        assert!(text(3, false)(&json!("äöüß")).is_err());
+        assert_eq!(optional_text(&json!("   "), 10, false), Ok(None));
+    }
+
+    #[test]
+    fn control_characters_are_refused_except_newlines_in_multiline_fields() {
+        assert!(text(100, false)(&json!("a\nb")).is_err());
+        assert!(text(100, true)(&json!("a\r\nb\tc")).is_ok());
+        assert!(text(100, true)(&json!("a\rb")).is_err());
+        assert!(text(100, true)(&json!("a\u{0}b")).is_err());
+        assert!(text(100, true)(&json!("a\u{7f}b")).is_err());
+    }
+
+    #[test]
+    fn integers_must_be_whole_and_in_range() {
+        let parse = |v| int_between(1, 10)(&v);
+        assert_eq!(parse(json!(1)), Ok(1));
+        assert_eq!(parse(json!(10)), Ok(10));
+        assert!(parse(json!(0)).is_err());
+        assert!(parse(json!(11)).is_err());
+        assert!(parse(json!(5.5)).is_err());
+        assert!(parse(json!("5")).is_err());
+        assert!(parse(json!(4_294_967_297_i64)).is_err());
+    }
+
+    #[test]
+    fn patch_distinguishes_absent_null_and_value() {
+        let mut f = fields(json!({"notes": null, "dosage": "  ", "form": "tablet"}));
+        assert_eq!(f.patch_text("notes", 10, true), Patch::Clear);
+        assert_eq!(f.patch_text("dosage", 10, false), Patch::Clear);
+        assert_eq!(f.patch_text("form", 10, false), Patch::Set("tablet".into()));
+        assert_eq!(f.patch_text("purpose", 10, false), Patch::Absent);
+        assert!(f.finish().is_ok());
+    }
+
+    #[test]
+    fn time_zones_are_canonical_iana_names() {
+        assert_eq!(
+            parse_timezone("Europe/Berlin").as_deref(),
+            Some("Europe/Berlin")
+        );
+        assert_eq!(parse_timezone("UTC").as_deref(), Some("UTC"));
+        assert_eq!(parse_timezone("Mars/Olympus"), None);
+        assert_eq!(parse_timezone(""), None);
+    }
+
+    #[test]
+    fn name_keys_fold_unicode_case() {
+        assert_eq!(name_key(" Ärzte "), name_key("ärzte"));
+    }
+}

@@ -1,0 +1,15 @@
+//! medtracker: a medical diary JSON REST API.
+
+pub mod account;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod input;
+pub mod openapi;
+pub mod telemetry;
+pub mod types;
