@@ -20,11 +20,11 @@ async fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     }
-    if let Err(err) = dotenvy::dotenv() {
-        if !err.not_found() {
-            eprintln!("cannot read .env: {err}");
-            return ExitCode::FAILURE;
-        }
+    if let Err(err) = dotenvy::dotenv()
+        && !err.not_found()
+    {
+        eprintln!("cannot read .env: {err}");
+        return ExitCode::FAILURE;
     }
     let config = match Config::from_env() {
         Ok(config) => config,

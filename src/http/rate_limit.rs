@@ -63,20 +63,20 @@ impl RateLimiters {
 
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limiters = &state.rate_limiters;
-    if limiters.enabled {
-        if let Some(limiter) = limiters.for_route(request.method(), request.uri().path()) {
-            let ip = client_ip(&request, state.config.trust_forwarded_for)
-                .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-            if let Err(not_until) = limiter.check_key(&ip) {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                telemetry::security_event("rate_limit", "low");
-                tracing::warn!(ip = %ip, path = %request.uri().path(), "rate limited");
-                return ApiError::RateLimited {
-                    retry_after_secs: retry_after_secs.max(1),
-                }
-                .into_response();
+    if limiters.enabled
+        && let Some(limiter) = limiters.for_route(request.method(), request.uri().path())
+    {
+        let ip = client_ip(&request, state.config.trust_forwarded_for)
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        if let Err(not_until) = limiter.check_key(&ip) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            telemetry::security_event("rate_limit", "low");
+            tracing::warn!(ip = %ip, path = %request.uri().path(), "rate limited");
+            return ApiError::RateLimited {
+                retry_after_secs: retry_after_secs.max(1),
             }
+            .into_response();
         }
     }
     next.run(request).await

@@ -57,28 +57,22 @@ pub async fn origin_check(State(state): State<AppState>, request: Request, next:
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if changes_state {
-        if let Some(origin) = request.headers().get(header::ORIGIN) {
-            let origin = origin.to_str().unwrap_or_default().to_ascii_lowercase();
-            let own = match &state.config.public_origin {
-                Some(public) => Some(public.clone()),
-                None => request
-                    .headers()
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .map(|host| format!("http://{}", host.to_ascii_lowercase())),
-            };
-            let allowed = own.as_deref() == Some(origin.as_str())
-                || state
-                    .config
-                    .cors_allowed_origins
-                    .iter()
-                    .any(|o| *o == origin);
-            if !allowed {
-                telemetry::security_event("origin_rejected", "medium");
-                tracing::warn!(origin = %origin, "refused a cross-site request");
-                return ApiError::OriginNotAllowed.into_response();
-            }
+    if changes_state && let Some(origin) = request.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default().to_ascii_lowercase();
+        let own = match &state.config.public_origin {
+            Some(public) => Some(public.clone()),
+            None => request
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(|host| format!("http://{}", host.to_ascii_lowercase())),
+        };
+        let allowed = own.as_deref() == Some(origin.as_str())
+            || state.config.cors_allowed_origins.contains(&origin);
+        if !allowed {
+            telemetry::security_event("origin_rejected", "medium");
+            tracing::warn!(origin = %origin, "refused a cross-site request");
+            return ApiError::OriginNotAllowed.into_response();
         }
     }
     next.run(request).await

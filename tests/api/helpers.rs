@@ -1,0 +1,330 @@
+#![allow(dead_code)] // helpers are shared by all test modules; not every one uses each
+
+//! Test harness: each test starts the real server on port 0 over a fresh database (a SQLite file
+//! by default; a fresh PostgreSQL database when `TEST_DATABASE_URL=postgres://...`), and talks
+//! to it over HTTP with a cookie-aware client, as a browser would.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::atomic::{AtomicU64, Ordering},
+};
+
+use medtracker::{
+    app::{App, AppState},
+    config::Config,
+};
+use reqwest::{Method, header::HeaderMap};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub state: AppState,
+    pub database_url: String,
+    sqlite_file: Option<PathBuf>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A response, read in full: status, headers and JSON body (`Value::Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The problem+json `code`.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+
+    /// Fields named in a 422's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every `Set-Cookie` header.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// A browser-like client with its own cookie jar: one per signed-in person.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(Method::GET, path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.request(Method::POST, path, Some(body), &[]).await
+    }
+
+    /// POST without a body.
+    pub async fn post_empty(&self, path: &str) -> Reply {
+        self.request(Method::POST, path, None, &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.request(Method::PATCH, path, Some(body), &[]).await
+    }
+
+    pub async fn put(&self, path: &str) -> Reply {
+        self.request(Method::PUT, path, None, &[]).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.request(Method::DELETE, path, None, &[]).await
+    }
+
+    /// Sends raw bytes with the given content type.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+}
+
+pub const PASSWORD: &str = "violet harbour engine 42";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh, unique email address.
+pub fn unique_email() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "user{n}-{}@example.com",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+impl TestApp {
+    /// A client with an empty cookie jar.
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client"),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A newly registered, signed-in account: its client and its email.
+    pub async fn signed_in(&self) -> (Client, String) {
+        let client = self.client();
+        let email = unique_email();
+        let reply = client
+            .post(
+                "/auth/register",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "register: {}", reply.text);
+        (client, email)
+    }
+
+    /// A signed-in client, when the email does not matter.
+    pub async fn user(&self) -> Client {
+        self.signed_in().await.0
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(file) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+/// The server with test defaults (rate limiting off).
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The server with extra or overriding environment variables.
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
+    let (database_url, sqlite_file) = fresh_database().await;
+    spawn_on(&database_url, sqlite_file, vars).await
+}
+
+/// A second server over the same database (a replica).
+pub async fn spawn_replica(of: &TestApp, vars: &[(&str, &str)]) -> TestApp {
+    spawn_on(&of.database_url, None, vars).await
+}
+
+async fn spawn_on(
+    database_url: &str,
+    sqlite_file: Option<PathBuf>,
+    vars: &[(&str, &str)],
+) -> TestApp {
+    let mut env: HashMap<String, String> = [
+        ("DATABASE_URL", database_url),
+        ("BIND_ADDR", "127.0.0.1:0"),
+        ("APP_ENV", "test"),
+        ("RATE_LIMIT_ENABLED", "false"),
+        ("DB_MAX_CONNECTIONS", "4"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (k, v) in vars {
+        env.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let config = Config::from_vars(&env).expect("a valid test configuration");
+    if std::env::var_os("TEST_LOG").is_some() {
+        medtracker::telemetry::init_logging(&config);
+    }
+    let app = App::build(config).await.expect("the app starts");
+    let addr = app.local_addr().expect("a bound address");
+    let state = app.state().clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        state,
+        database_url: database_url.to_owned(),
+        sqlite_file,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+/// A new empty database: a temporary SQLite file, or a new database on the PostgreSQL server
+/// named by `TEST_DATABASE_URL`.
+async fn fresh_database() -> (String, Option<PathBuf>) {
+    let name = format!("medtracker_test_{}", uuid::Uuid::new_v4().simple());
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if admin_url.starts_with("postgres") => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("the test PostgreSQL answers");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("a test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
+            (format!("{base}/{name}"), None)
+        }
+        _ => {
+            let dir = std::env::temp_dir().join("medtracker-tests");
+            std::fs::create_dir_all(&dir).expect("a temp dir");
+            let file = dir.join(format!("{name}.db"));
+            (format!("sqlite://{}", file.display()), Some(file))
+        }
+    }
+}
+
+/// Runs a SQL count on the test database (for "no row remains" checks).
+pub async fn count_rows(app: &TestApp, sql: &str, bind: &str) -> i64 {
+    use medtracker::db::Db;
+    match &app.state.db {
+        Db::Sqlite(db) => sqlx::query_scalar(sql)
+            .bind(bind)
+            .fetch_one(&db.readers)
+            .await
+            .expect("count"),
+        Db::Postgres(pool) => sqlx::query_scalar(sql)
+            .bind(bind)
+            .fetch_one(pool)
+            .await
+            .expect("count"),
+    }
+}

@@ -1,0 +1,6 @@
+//! One integration-test binary (one link step); each module covers one area of the contract.
+
+mod helpers;
+
+mod auth;
+mod basics;
