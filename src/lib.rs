@@ -11,5 +11,6 @@ pub mod health;
 pub mod http;
 pub mod input;
 pub mod openapi;
+pub mod pagination;
 pub mod telemetry;
 pub mod types;

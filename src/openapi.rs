@@ -28,6 +28,14 @@ then authenticates every `/api/v1` request. Errors are `application/problem+json
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "account", description = "The signed-in account"),
+        (name = "medications", description = "The master list of medications"),
+        (name = "medication-logs", description = "Doses taken"),
+        (name = "symptom-types", description = "The symptoms a person tracks"),
+        (name = "symptom-logs", description = "Symptoms felt"),
+        (name = "feel", description = "Feel vs yesterday and the landing summary"),
+        (name = "conditions", description = "Diagnosed conditions"),
+        (name = "doctors", description = "The doctor directory and its links to conditions"),
+        (name = "passport", description = "The condition passport"),
         (name = "operations", description = "Health checks"),
     )
 )]

@@ -133,3 +133,20 @@ macro_rules! transaction {
 }
 
 pub(crate) use {execute, on_writer, read, transaction};
+
+/// Whether `table` has a row `id` that belongs to `user_id`. Tables are named by the caller from
+/// a fixed list, never from input.
+pub async fn owns(
+    db: &Db,
+    table: &'static str,
+    user_id: crate::types::Id,
+    id: crate::types::Id,
+) -> Result<bool, DbError> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE id = $1 AND user_id = $2");
+    let count: i64 = read!(db, |conn| sqlx::query_scalar(&sql)
+        .bind(id)
+        .bind(user_id)
+        .fetch_one(conn)
+        .await)?;
+    Ok(count > 0)
+}

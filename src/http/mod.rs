@@ -3,7 +3,9 @@
 pub mod client_ip;
 pub mod json;
 pub mod metrics;
+pub mod path;
 pub mod problem;
+pub mod query;
 pub mod rate_limit;
 pub mod request_id;
 pub mod security;

@@ -1,0 +1,124 @@
+//! Query-string parameters, read one by one like body fields so that every bad parameter is
+//! reported in one 422. Parameters the route does not know are ignored (browsers and proxies add
+//! cache-busters), unlike unknown body fields, which are refused.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{FromRequestParts, Query},
+    http::request::Parts,
+};
+
+use crate::{
+    error::{ApiError, FieldError},
+    input,
+    pagination::{Cursor, DEFAULT_LIMIT, MAX_LIMIT},
+    types::{Date, Id, Timestamp},
+};
+
+pub struct QueryParams {
+    values: HashMap<String, String>,
+    errors: Vec<FieldError>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(values) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::field("query", "the query string is not valid"))?;
+        Ok(Self::new(values))
+    }
+}
+
+impl QueryParams {
+    pub fn new(values: HashMap<String, String>) -> Self {
+        Self {
+            values,
+            errors: Vec::new(),
+        }
+    }
+
+    fn read<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let raw = self.values.get(name)?;
+        match parse(raw) {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.errors.push(FieldError::new(name, message));
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, name: &str) -> Option<bool> {
+        self.read(name, |raw| match raw {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err("must be true or false".into()),
+        })
+    }
+
+    pub fn id(&mut self, name: &str) -> Option<Id> {
+        self.read(name, |raw| {
+            Id::parse(raw).ok_or_else(|| "must be a UUID".into())
+        })
+    }
+
+    pub fn timestamp(&mut self, name: &str) -> Option<Timestamp> {
+        self.read(name, |raw| {
+            Timestamp::parse_rfc3339(raw).ok_or_else(|| "must be an RFC 3339 timestamp".into())
+        })
+    }
+
+    pub fn date(&mut self, name: &str) -> Option<Date> {
+        self.read(name, |raw| {
+            Date::parse(raw).ok_or_else(|| "must be a date in the form YYYY-MM-DD".into())
+        })
+    }
+
+    pub fn timezone(&mut self, name: &str) -> Option<String> {
+        self.read(name, |raw| {
+            input::parse_timezone(raw.trim())
+                .ok_or_else(|| "must be an IANA time zone name, such as Europe/Berlin".into())
+        })
+    }
+
+    /// A search term: trimmed, at most `max` characters; blank means "no search".
+    pub fn search(&mut self, name: &str, max: usize) -> Option<String> {
+        self.read(name, |raw| {
+            input::optional_text(&serde_json::Value::String(raw.to_owned()), max, false)
+        })
+        .flatten()
+    }
+
+    /// `limit` (1..=100, default 20).
+    pub fn limit(&mut self) -> i64 {
+        self.read("limit", |raw| {
+            raw.parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| format!("must be a whole number from 1 to {MAX_LIMIT}"))
+        })
+        .unwrap_or(DEFAULT_LIMIT)
+    }
+
+    /// `cursor`, as returned in a previous page's `next_cursor`.
+    pub fn cursor(&mut self) -> Option<Cursor> {
+        self.read("cursor", |raw| {
+            Cursor::decode(raw).ok_or_else(|| "is not a valid cursor".into())
+        })
+    }
+
+    pub fn error(&mut self, name: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(name, message));
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
