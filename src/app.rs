@@ -25,7 +25,7 @@ use crate::{
     config::Config,
     db::{self, Db},
     error::ApiError,
-    health,
+    feel, health,
     http::{self, rate_limit::RateLimiters},
     openapi::{self, ApiDoc},
     telemetry,
@@ -73,6 +73,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::routes::router())
         .merge(account::routes::router())
+        .merge(feel::routes::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

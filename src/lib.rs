@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod feel;
 pub mod health;
 pub mod http;
 pub mod input;
