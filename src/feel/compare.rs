@@ -315,7 +315,7 @@ mod tests {
             &[],
             &[
                 symptom(1, "Headache", 7),
-                symptom(4, "Dizziness", 2),
+                symptom(4, "Dizziness", 5),
                 symptom(3, "back pain", 5),
             ],
         );
