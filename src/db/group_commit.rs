@@ -80,10 +80,10 @@ impl GroupWriter {
         self.inner.commit_requested.notify_one();
         // Taking the lock waits for the committer's last round.
         let mut state = self.inner.state.lock().await;
-        if let Some(physical) = state.physical.take() {
-            if let Err(err) = physical.commit().await {
-                tracing::error!(error = %err, "final commit failed");
-            }
+        if let Some(physical) = state.physical.take()
+            && let Err(err) = physical.commit().await
+        {
+            tracing::error!(error = %err, "final commit failed");
         }
         drop(state);
         self.inner.pool.close().await;
