@@ -27,6 +27,7 @@ use crate::{
     error::ApiError,
     health,
     http::{self, rate_limit::RateLimiters},
+    medications,
     openapi::{self, ApiDoc},
     telemetry,
 };
@@ -73,6 +74,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::routes::router())
         .merge(account::routes::router())
+        .merge(medications::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod input;
+pub mod medications;
 pub mod openapi;
 pub mod pagination;
 pub mod telemetry;
