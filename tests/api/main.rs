@@ -4,3 +4,5 @@ mod helpers;
 
 mod auth;
 mod basics;
+mod medication_logs;
+mod medications;
