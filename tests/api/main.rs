@@ -6,3 +6,4 @@ mod auth;
 mod basics;
 mod medication_logs;
 mod medications;
+mod replicas;
