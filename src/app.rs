@@ -28,7 +28,7 @@ use crate::{
     health,
     http::{self, rate_limit::RateLimiters},
     openapi::{self, ApiDoc},
-    telemetry,
+    symptoms, telemetry,
 };
 
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -73,6 +73,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::routes::router())
         .merge(account::routes::router())
+        .merge(symptoms::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

@@ -12,5 +12,6 @@ pub mod http;
 pub mod input;
 pub mod openapi;
 pub mod pagination;
+pub mod symptoms;
 pub mod telemetry;
 pub mod types;

@@ -4,3 +4,5 @@ mod helpers;
 
 mod auth;
 mod basics;
+mod symptom_logs;
+mod symptom_types;
