@@ -1,6 +1,6 @@
 //! The pure rules of symptom logs: severity labels and duration arithmetic (contract §6).
 
-use crate::types::Timestamp;
+use crate::{input::Patch, types::Timestamp};
 
 /// The shortest and longest duration a log can hold, in minutes.
 pub const MIN_DURATION_MINUTES: i32 = 1;
@@ -88,6 +88,43 @@ pub enum Span {
     Ongoing,
     Minutes(i64),
     EndedAt(Timestamp),
+    /// A stored duration that a PATCH leaves alone: it was confirmed when it was set.
+    KeptMinutes(i32),
+}
+
+/// Both `duration_minutes` and `ended_at` were sent, which is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BothEnds;
+
+/// The span of a new log.
+pub fn new_span(duration: Option<i64>, ended_at: Option<Timestamp>) -> Result<Span, BothEnds> {
+    match (duration, ended_at) {
+        (Some(_), Some(_)) => Err(BothEnds),
+        (Some(minutes), None) => Ok(Span::Minutes(minutes)),
+        (None, Some(at)) => Ok(Span::EndedAt(at)),
+        (None, None) => Ok(Span::Ongoing),
+    }
+}
+
+/// The span after a merge-patch of a log whose stored duration is `current_minutes`: a new
+/// duration or end wins, `null` for either makes it ongoing, and neither keeps the duration (so
+/// a new `started_at` moves the end).
+pub fn patched_span(
+    current_minutes: Option<i32>,
+    duration: Patch<i64>,
+    ended_at: Patch<Timestamp>,
+) -> Result<Span, BothEnds> {
+    match (duration, ended_at) {
+        (Patch::Absent, Patch::Absent) => {
+            Ok(current_minutes.map_or(Span::Ongoing, Span::KeptMinutes))
+        }
+        (Patch::Clear, Patch::Clear | Patch::Absent) | (Patch::Absent, Patch::Clear) => {
+            Ok(Span::Ongoing)
+        }
+        (Patch::Set(minutes), Patch::Absent) => Ok(Span::Minutes(minutes)),
+        (Patch::Absent, Patch::Set(at)) => Ok(Span::EndedAt(at)),
+        (Patch::Set(_), _) | (_, Patch::Set(_)) => Err(BothEnds),
+    }
 }
 
 /// The stored pair: both set, or both null (ongoing), as the schema's CHECK demands.
@@ -113,6 +150,9 @@ pub fn resolve(started_at: Timestamp, span: Span, confirmed: bool) -> Result<Ext
         Span::Ongoing => return Ok(Extent::default()),
         Span::Minutes(minutes) => {
             check_duration(minutes, confirmed).map_err(on("duration_minutes"))?
+        }
+        Span::KeptMinutes(minutes) => {
+            check_duration(i64::from(minutes), true).map_err(on("duration_minutes"))?
         }
         Span::EndedAt(ended_at) => {
             let minutes = whole_minutes_between(started_at, ended_at).map_err(on("ended_at"))?;
@@ -238,6 +278,59 @@ mod tests {
     #[test]
     fn ongoing_has_neither_end_nor_duration() {
         assert_eq!(resolve(at(0), Span::Ongoing, false), Ok(Extent::default()));
+    }
+
+    #[test]
+    fn a_new_log_takes_a_duration_or_an_end_not_both() {
+        let end = at(60_000);
+        assert_eq!(new_span(None, None), Ok(Span::Ongoing));
+        assert_eq!(new_span(Some(5), None), Ok(Span::Minutes(5)));
+        assert_eq!(new_span(None, Some(end)), Ok(Span::EndedAt(end)));
+        assert_eq!(new_span(Some(5), Some(end)), Err(BothEnds));
+    }
+
+    #[test]
+    fn a_patch_keeps_replaces_or_clears_the_span() {
+        use Patch::{Absent, Clear, Set};
+        let end = at(60_000);
+        type Case = (
+            Option<i32>,
+            Patch<i64>,
+            Patch<Timestamp>,
+            Result<Span, BothEnds>,
+        );
+        let table: [Case; 10] = [
+            (Some(30), Absent, Absent, Ok(Span::KeptMinutes(30))),
+            (None, Absent, Absent, Ok(Span::Ongoing)),
+            (Some(30), Clear, Absent, Ok(Span::Ongoing)),
+            (Some(30), Absent, Clear, Ok(Span::Ongoing)),
+            (Some(30), Clear, Clear, Ok(Span::Ongoing)),
+            (Some(30), Set(45), Absent, Ok(Span::Minutes(45))),
+            (None, Absent, Set(end), Ok(Span::EndedAt(end))),
+            (Some(30), Set(45), Set(end), Err(BothEnds)),
+            (Some(30), Set(45), Clear, Err(BothEnds)),
+            (Some(30), Clear, Set(end), Err(BothEnds)),
+        ];
+        for (current, duration, ended_at, expected) in table {
+            let label = format!("{current:?} {duration:?} {ended_at:?}");
+            assert_eq!(
+                patched_span(current, duration, ended_at),
+                expected,
+                "{label}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_kept_long_duration_needs_no_new_confirmation() {
+        assert_eq!(
+            resolve(at(60_000), Span::KeptMinutes(800), false),
+            Ok(Extent {
+                ended_at: Some(at(801 * 60_000)),
+                duration_minutes: Some(800)
+            })
+        );
+        assert!(resolve(at(0), Span::Minutes(800), false).is_err());
     }
 
     fn err(field: &'static str, problem: DurationProblem) -> SpanError {

@@ -2,14 +2,11 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use metrics::counter;
-use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{
-        FUTURE_TOLERANCE_SECS, LogFilter, LogValues, NOTES_MAX, SymptomLog, SymptomLogInput,
-        SymptomLogPatch,
-    },
+    input::{extent, refuse_future_start, whole_minutes},
+    model::{LogFilter, LogValues, NOTES_MAX, SymptomLog, SymptomLogInput, SymptomLogPatch},
     store::{self, Updated},
 };
 use crate::{
@@ -20,7 +17,7 @@ use crate::{
     input::{self, Fields, Patch, present},
     pagination::Page,
     symptoms::{
-        rules::{self, Span},
+        rules::{new_span, patched_span},
         types::{model::SymptomType, store as type_store},
     },
     types::{Id, Timestamp},
@@ -30,48 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_logs, create_log))
         .routes(routes!(get_log, update_log, delete_log))
-}
-
-/// Any whole number: the duration rules say what is out of range.
-fn whole_minutes(value: &Value) -> Result<i64, String> {
-    value
-        .as_i64()
-        .ok_or_else(|| "must be a whole number of minutes".into())
-}
-
-fn refuse_future_start(fields: &mut Fields, started_at: Option<Timestamp>) {
-    let latest = Timestamp::now().plus_secs(FUTURE_TOLERANCE_SECS);
-    if started_at.is_some_and(|at| at > latest) {
-        fields.error(
-            "started_at",
-            "must not be more than 5 minutes in the future",
-        );
-    }
-}
-
-fn refuse_both_ends(fields: &mut Fields) {
-    let message = "send either duration_minutes or ended_at, not both";
-    fields.error("duration_minutes", message);
-    fields.error("ended_at", message);
-}
-
-/// Resolves the span unless one of its inputs already failed to parse.
-fn resolve_span(
-    fields: &mut Fields,
-    started_at: Option<Timestamp>,
-    span: Span,
-    confirmed: bool,
-) -> rules::Extent {
-    let inputs_failed = ["started_at", "duration_minutes", "ended_at"]
-        .iter()
-        .any(|field| fields.has_errors_on(field));
-    let Some(started_at) = started_at.filter(|_| !inputs_failed) else {
-        return rules::Extent::default();
-    };
-    rules::resolve(started_at, span, confirmed).unwrap_or_else(|err| {
-        fields.error(err.field, err.problem.message());
-        rules::Extent::default()
-    })
 }
 
 /// The account's own symptom type, or a field error; its `active` flag is checked by the caller.
@@ -163,21 +118,12 @@ async fn create_log(
     let confirmed = fields.optional("confirm_long_duration", input::boolean);
     let notes = fields.optional_text("notes", NOTES_MAX, true);
 
-    refuse_future_start(&mut fields, started_at);
     let started_at = started_at.unwrap_or_else(Timestamp::now);
-    let span = match (duration, ended_at) {
-        (Some(_), Some(_)) => {
-            refuse_both_ends(&mut fields);
-            Span::Ongoing
-        }
-        (Some(minutes), None) => Span::Minutes(minutes),
-        (None, Some(at)) => Span::EndedAt(at),
-        (None, None) => Span::Ongoing,
-    };
-    let extent = resolve_span(
+    refuse_future_start(&mut fields, started_at);
+    let extent = extent(
         &mut fields,
-        Some(started_at),
-        span,
+        started_at,
+        new_span(duration, ended_at),
         confirmed.unwrap_or(false),
     );
     let symptom_type = referenced_type(&state, user.id, &mut fields, type_id).await?;
@@ -253,30 +199,17 @@ async fn update_log(
         .ok_or(ApiError::NotFound)?;
     let new_start = match started_at {
         Patch::Set(at) => {
-            refuse_future_start(&mut fields, Some(at));
+            refuse_future_start(&mut fields, at);
             at
         }
         Patch::Absent | Patch::Clear => current.started_at,
     };
-    let (span, confirmed) = match (duration, ended_at) {
-        (Patch::Absent, Patch::Absent) => match current.duration_minutes {
-            // The duration stays as it was accepted; only its end moves with started_at.
-            Some(minutes) => (Span::Minutes(i64::from(minutes)), true),
-            None => (Span::Ongoing, true),
-        },
-        (Patch::Clear, Patch::Clear | Patch::Absent) | (Patch::Absent, Patch::Clear) => {
-            (Span::Ongoing, true)
-        }
-        (Patch::Set(minutes), Patch::Absent) => {
-            (Span::Minutes(minutes), confirmed.unwrap_or(false))
-        }
-        (Patch::Absent, Patch::Set(at)) => (Span::EndedAt(at), confirmed.unwrap_or(false)),
-        _ => {
-            refuse_both_ends(&mut fields);
-            (Span::Ongoing, true)
-        }
-    };
-    let extent = resolve_span(&mut fields, Some(new_start), span, confirmed);
+    let extent = extent(
+        &mut fields,
+        new_start,
+        patched_span(current.duration_minutes, duration, ended_at),
+        confirmed.unwrap_or(false),
+    );
     let new_type = match type_id {
         Patch::Set(type_id) if type_id != current.symptom_type_id => {
             referenced_type(&state, user.id, &mut fields, Some(type_id)).await?
