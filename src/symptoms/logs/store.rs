@@ -39,9 +39,8 @@ pub async fn list_logs(
     }
     if cursor.is_some() {
         let (at, id) = (placeholder(), placeholder());
-        sql.push_str(&format!(
-            " AND (l.started_at < {at} OR (l.started_at = {at} AND l.id < {id}))"
-        ));
+        // A row-value comparison, which both databases can answer from the (user, time, id) index.
+        sql.push_str(&format!(" AND (l.started_at, l.id) < ({at}, {id})"));
     }
     sql.push_str(&format!(
         " ORDER BY l.started_at DESC, l.id DESC LIMIT {}",
