@@ -7,3 +7,5 @@ mod basics;
 mod medication_logs;
 mod medications;
 mod replicas;
+mod symptom_logs;
+mod symptom_types;
