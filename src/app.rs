@@ -75,6 +75,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(auth::routes::router())
         .merge(account::routes::router())
         .merge(feel::routes::router())
+        .merge(feel::summary::router())
         .merge(medications::router())
         .merge(symptoms::router())
 }
