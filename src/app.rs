@@ -29,7 +29,7 @@ use crate::{
     http::{self, rate_limit::RateLimiters},
     medications,
     openapi::{self, ApiDoc},
-    telemetry,
+    passport, telemetry,
 };
 
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -76,6 +76,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(account::routes::router())
         .merge(feel::routes::router())
         .merge(medications::router())
+        .merge(passport::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

@@ -14,5 +14,6 @@ pub mod input;
 pub mod medications;
 pub mod openapi;
 pub mod pagination;
+pub mod passport;
 pub mod telemetry;
 pub mod types;
