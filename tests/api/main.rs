@@ -4,6 +4,10 @@ mod helpers;
 
 mod auth;
 mod basics;
+mod conditions;
+mod doctors;
 mod medication_logs;
 mod medications;
+mod passport;
+mod passport_fixtures;
 mod replicas;

@@ -100,8 +100,7 @@ pub async fn delete(db: &Db, user_id: Id, id: Id) -> Result<bool, DbError> {
             .bind(id)
             .bind(user_id)
             .execute(&mut *tx)
-            .await
-            .map_err(DbError::from)?;
+            .await?;
         sqlx::query(
             "UPDATE medications SET condition_id = NULL, updated_at = $3 \
              WHERE condition_id = $1 AND user_id = $2",
@@ -110,14 +109,12 @@ pub async fn delete(db: &Db, user_id: Id, id: Id) -> Result<bool, DbError> {
         .bind(user_id)
         .bind(Timestamp::now())
         .execute(&mut *tx)
-        .await
-        .map_err(DbError::from)?;
+        .await?;
         sqlx::query("DELETE FROM conditions WHERE id = $1 AND user_id = $2")
             .bind(id)
             .bind(user_id)
             .execute(&mut *tx)
-            .await
-            .map_err(DbError::from)?
+            .await?
             .rows_affected()
     });
     Ok(deleted > 0)

@@ -47,7 +47,7 @@ pub struct Doctor {
 }
 
 /// Digits, spaces and `+-().`, with at least one digit; blank is "no phone".
-fn phone(value: &Value) -> Result<Option<String>, String> {
+fn parse_phone(value: &Value) -> Result<Option<String>, String> {
     let Some(phone) = input::optional_text(value, PHONE_MAX, false)? else {
         return Ok(None);
     };
@@ -64,7 +64,7 @@ fn phone(value: &Value) -> Result<Option<String>, String> {
 }
 
 /// A valid address, normalised as account emails are; blank is "no email".
-fn email(value: &Value) -> Result<Option<String>, String> {
+fn parse_email(value: &Value) -> Result<Option<String>, String> {
     let raw = value.as_str().ok_or("must be a string")?;
     if raw.trim().is_empty() {
         return Ok(None);
@@ -96,18 +96,19 @@ impl DoctorValues {
     pub fn from_body(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let name = fields.required("name", input::text(NAME_MAX, false));
-        let values = Self {
-            name: String::new(),
-            specialty: fields.optional_text("specialty", SPECIALTY_MAX, false),
-            phone: fields.optional("phone", phone).flatten(),
-            email: fields.optional("email", email).flatten(),
-            address: fields.optional_text("address", ADDRESS_MAX, true),
-            notes: fields.optional_text("notes", NOTES_MAX, true),
-        };
+        let specialty = fields.optional_text("specialty", SPECIALTY_MAX, false);
+        let phone = fields.optional("phone", parse_phone).flatten();
+        let email = fields.optional("email", parse_email).flatten();
+        let address = fields.optional_text("address", ADDRESS_MAX, true);
+        let notes = fields.optional_text("notes", NOTES_MAX, true);
         fields.finish()?;
         Ok(Self {
             name: present(name)?,
-            ..values
+            specialty,
+            phone,
+            email,
+            address,
+            notes,
         })
     }
 }
@@ -129,8 +130,8 @@ impl DoctorPatch {
         let patch = Self {
             name: fields.patch_required("name", input::text(NAME_MAX, false)),
             specialty: fields.patch_text("specialty", SPECIALTY_MAX, false),
-            phone: blank_clears(fields.patch("phone", phone)),
-            email: blank_clears(fields.patch("email", email)),
+            phone: blank_clears(fields.patch("phone", parse_phone)),
+            email: blank_clears(fields.patch("email", parse_email)),
             address: fields.patch_text("address", ADDRESS_MAX, true),
             notes: fields.patch_text("notes", NOTES_MAX, true),
         };
@@ -167,7 +168,7 @@ mod tests {
             (json!("   "), None),
         ] {
             assert_eq!(
-                phone(&raw).as_ref().map(Option::as_deref),
+                parse_phone(&raw).as_ref().map(Option::as_deref),
                 Ok(expected),
                 "{raw}"
             );
@@ -180,20 +181,20 @@ mod tests {
             json!("030\t123"),
             json!(30123),
         ] {
-            assert!(phone(&raw).is_err(), "{raw}");
+            assert!(parse_phone(&raw).is_err(), "{raw}");
         }
     }
 
     #[test]
     fn emails_are_validated_and_normalised() {
         assert_eq!(
-            email(&json!(" Praxis@Weber.Example ")),
+            parse_email(&json!(" Praxis@Weber.Example ")),
             Ok(Some("praxis@weber.example".into()))
         );
-        assert_eq!(email(&json!("")), Ok(None));
-        assert!(email(&json!("praxis@")).is_err());
-        assert!(email(&json!("dr weber@example.com")).is_err());
-        assert!(email(&json!(true)).is_err());
+        assert_eq!(parse_email(&json!("")), Ok(None));
+        assert!(parse_email(&json!("praxis@")).is_err());
+        assert!(parse_email(&json!("dr weber@example.com")).is_err());
+        assert!(parse_email(&json!(true)).is_err());
     }
 
     #[test]

@@ -107,8 +107,7 @@ pub async fn delete(db: &Db, user_id: Id, id: Id) -> Result<Deletion, DbError> {
     const SQL: &str = "DELETE FROM doctors WHERE id = $1 AND user_id = $2 \
                        AND NOT EXISTS (SELECT 1 FROM doctor_conditions WHERE doctor_id = $1) \
                        AND NOT EXISTS (SELECT 1 FROM medications WHERE prescribing_doctor_id = $1)";
-    let deleted = match execute!(db, sqlx::query(SQL).bind(id).bind(user_id)).map_err(DbError::from)
-    {
+    let deleted = match execute!(db, sqlx::query(SQL).bind(id).bind(user_id)) {
         Ok(rows) => rows,
         // A prescription committed after the statement's snapshot (PostgreSQL).
         Err(DbError::ForeignKey(_)) => return Ok(Deletion::InUse),

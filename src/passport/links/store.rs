@@ -104,8 +104,7 @@ pub async fn link(db: &Db, user_id: Id, doctor_id: Id, condition_id: Id) -> Resu
             .bind(condition_id)
             .bind(user_id)
             .bind(Timestamp::now())
-    )
-    .map_err(DbError::from);
+    );
     match inserted {
         Ok(0) => is_linked(db, user_id, doctor_id, condition_id).await,
         Ok(_) => Ok(true),

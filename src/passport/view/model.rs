@@ -14,6 +14,14 @@ use crate::{
 };
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"generated_at": "2026-11-27T08:30:00.123Z", "conditions": [{
+    "id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c", "name": "Asthma", "status": "active",
+    "diagnosed_on": "2019-04-02", "notes": "Worse in spring.", "doctor_ids": ["019a6b2e-8d2e-7a41-8f3b-1c2d3e4f5a6b"],
+    "created_at": "2026-11-27T08:30:00.123Z", "updated_at": "2026-11-27T08:30:00.123Z",
+    "doctors": [{"id": "019a6b2e-8d2e-7a41-8f3b-1c2d3e4f5a6b", "name": "Dr. Anna Weber", "specialty": "Pulmonology",
+        "phone": "+49 30 1234-567", "email": "praxis@weber.example"}],
+    "medications": [{"id": "019a6b2e-9e3f-7b52-9a4c-2d3e4f5a6b7c", "name": "Salbutamol", "dosage": "100 µg",
+        "frequency": "as needed"}]}]}))]
 pub struct Passport {
     pub generated_at: Timestamp,
     /// Active conditions first, then resolved ones; by name within each.
