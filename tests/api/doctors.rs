@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{Client, spawn_app},
     passport_fixtures::{
-        Medication, condition, create_doctor, doctor, insert_medication, link, link_rows,
+        Medication, add_medication, condition, create_doctor, doctor, link, link_rows,
     },
 };
 
@@ -310,8 +310,7 @@ async fn a_prescribing_doctor_is_in_use() {
     let app = spawn_app().await;
     let client = app.user().await;
     let weber = doctor(&client, "Dr. Weber").await;
-    insert_medication(
-        &app,
+    add_medication(
         &client,
         Medication {
             prescribing_doctor_id: Some(&weber),

@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::spawn_app,
     passport_fixtures::{
-        Medication, condition, create_condition, create_doctor, doctor, insert_medication, link,
+        Medication, add_medication, condition, create_condition, create_doctor, doctor, link,
     },
 };
 
@@ -93,8 +93,7 @@ async fn each_condition_shows_its_doctors_and_active_medications() {
     link(&client, &weber_id, &asthma_id).await;
     link(&client, &adler, &asthma_id).await;
     link(&client, &weber_id, &migraine).await;
-    let salbutamol = insert_medication(
-        &app,
+    let salbutamol = add_medication(
         &client,
         Medication {
             dosage: Some("100 µg"),
@@ -105,8 +104,7 @@ async fn each_condition_shows_its_doctors_and_active_medications() {
         },
     )
     .await;
-    let budesonide = insert_medication(
-        &app,
+    let budesonide = add_medication(
         &client,
         Medication {
             condition_id: Some(&asthma_id),
@@ -122,7 +120,7 @@ async fn each_condition_shows_its_doctors_and_active_medications() {
         },
         Medication::named("Vitamin D"),
     ] {
-        insert_medication(&app, &client, medication).await;
+        add_medication(&client, medication).await;
     }
 
     let reply = client.get("/api/v1/passport").await;
@@ -171,8 +169,8 @@ async fn each_condition_shows_its_doctors_and_active_medications() {
     assert_eq!(
         entry["medications"],
         json!([
-            {"id": budesonide.to_string(), "name": "budesonide", "dosage": null, "frequency": null},
-            {"id": salbutamol.to_string(), "name": "Salbutamol", "dosage": "100 µg",
+            {"id": budesonide, "name": "budesonide", "dosage": null, "frequency": null},
+            {"id": salbutamol, "name": "Salbutamol", "dosage": "100 µg",
              "frequency": "as needed"},
         ])
     );
@@ -191,8 +189,7 @@ async fn the_passport_shows_only_my_records() {
     let yours = condition(&you, "Asthma").await;
     let your_doctor = doctor(&you, "Dr. Yours").await;
     link(&you, &your_doctor, &yours).await;
-    insert_medication(
-        &app,
+    add_medication(
         &you,
         Medication {
             condition_id: Some(&yours),

@@ -1,30 +1,9 @@
 //! Arrange steps shared by the conditions, doctors and passport tests.
-//!
-//! Medication rows are written straight to the database: the medications routes are built on
-//! another branch. Once they are merged, `insert_medication` can become a
-//! `POST /api/v1/medications`.
 
-use medtracker::{
-    db::Db,
-    types::{Id, Timestamp},
-};
+use medtracker::{db::Db, types::Id};
 use serde_json::{Value, json};
 
 use crate::helpers::{Client, TestApp};
-
-pub fn id(value: &Value) -> Id {
-    value
-        .as_str()
-        .and_then(Id::parse)
-        .unwrap_or_else(|| panic!("not an id: {value}"))
-}
-
-/// The signed-in account's id.
-pub async fn account_id(client: &Client) -> Id {
-    let me = client.get("/api/v1/me").await;
-    assert_eq!(me.status, 200, "{}", me.text);
-    id(&me.body["user"]["id"])
-}
 
 pub async fn create_condition(client: &Client, body: Value) -> Value {
     let reply = client.post("/api/v1/conditions", &body).await;
@@ -81,62 +60,35 @@ impl<'a> Medication<'a> {
     }
 }
 
-/// Inserts a medication of the client's account; returns its id.
-pub async fn insert_medication(app: &TestApp, client: &Client, medication: Medication<'_>) -> Id {
-    const SQL: &str = "INSERT INTO medications (id, user_id, name, name_key, dosage, frequency, \
-                       condition_id, prescribing_doctor_id, active, created_at, updated_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)";
-    let medication_id = Id::new();
-    let user_id = account_id(client).await;
-    let parse = |raw: Option<&str>| raw.map(|r| Id::parse(r).expect("an id"));
-    let now = Timestamp::now();
-    // One query per backend: a query's type is tied to its database.
-    macro_rules! bound {
-        () => {
-            sqlx::query(SQL)
-                .bind(medication_id)
-                .bind(user_id)
-                .bind(medication.name)
-                .bind(medication.name.to_lowercase())
-                .bind(medication.dosage)
-                .bind(medication.frequency)
-                .bind(parse(medication.condition_id))
-                .bind(parse(medication.prescribing_doctor_id))
-                .bind(medication.active)
-                .bind(now)
-        };
-    }
-    match &app.state.db {
-        Db::Sqlite(db) => {
-            // Through the group committer, which owns the one writer connection.
-            let mut guard = db.writer.lock().await.expect("the writer");
-            let mut tx = guard.savepoint().await.expect("a savepoint");
-            bound!().execute(&mut *tx).await.expect("insert");
-            tx.commit().await.expect("release");
-            guard.durable().await.expect("commit");
-        }
-        Db::Postgres(pool) => {
-            bound!().execute(pool).await.expect("insert");
-        }
+/// Creates a medication through the API (deactivated afterwards when `active` is false);
+/// returns its id.
+pub async fn add_medication(client: &Client, medication: Medication<'_>) -> String {
+    let reply = client
+        .post(
+            "/api/v1/medications",
+            &json!({"name": medication.name, "dosage": medication.dosage,
+                    "frequency": medication.frequency, "condition_id": medication.condition_id,
+                    "prescribing_doctor_id": medication.prescribing_doctor_id}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "create medication: {}", reply.text);
+    let medication_id = reply.body["id"].as_str().expect("an id").to_owned();
+    if !medication.active {
+        let reply = client
+            .post_empty(&format!("/api/v1/medications/{medication_id}/deactivate"))
+            .await;
+        assert_eq!(reply.status, 200, "deactivate: {}", reply.text);
     }
     medication_id
 }
 
-/// The `condition_id` of a medication, read from the database.
-pub async fn medication_condition(app: &TestApp, medication_id: Id) -> Option<Id> {
-    const SQL: &str = "SELECT condition_id FROM medications WHERE id = $1";
-    match &app.state.db {
-        Db::Sqlite(db) => sqlx::query_scalar(SQL)
-            .bind(medication_id)
-            .fetch_one(&db.readers)
-            .await
-            .expect("the medication"),
-        Db::Postgres(pool) => sqlx::query_scalar(SQL)
-            .bind(medication_id)
-            .fetch_one(pool)
-            .await
-            .expect("the medication"),
-    }
+/// A medication's `condition_id` as the API shows it.
+pub async fn medication_condition(client: &Client, medication_id: &str) -> Value {
+    let reply = client
+        .get(&format!("/api/v1/medications/{medication_id}"))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.body["condition_id"].clone()
 }
 
 /// Rows of `doctor_conditions` for a doctor, whoever owns them.
