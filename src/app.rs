@@ -29,7 +29,7 @@ use crate::{
     http::{self, rate_limit::RateLimiters},
     medications,
     openapi::{self, ApiDoc},
-    symptoms, telemetry,
+    passport, symptoms, telemetry,
 };
 
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -78,6 +78,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(feel::summary::router())
         .merge(medications::router())
         .merge(symptoms::router())
+        .merge(passport::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

@@ -46,12 +46,23 @@ pub struct Summary {
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (bad time zone)", body = Problem, content_type = "application/problem+json"),
     ))]
-async fn summary(State(state): State<AppState>, user: CurrentUser, mut query: QueryParams) -> ApiResult<Json<Summary>> {
+async fn summary(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    mut query: QueryParams,
+) -> ApiResult<Json<Summary>> {
     let timezone = query.timezone("tz");
     query.finish()?;
     let (medications, symptom_logs, feel) = tokio::try_join!(
-        async { Ok(medication_logs::list_logs(&state.db, user.id, &Default::default(), RECENT, None).await?) },
-        async { Ok(symptoms::list_logs(&state.db, user.id, &Default::default(), RECENT, None).await?) },
+        async {
+            Ok(
+                medication_logs::list_logs(&state.db, user.id, &Default::default(), RECENT, None)
+                    .await?,
+            )
+        },
+        async {
+            Ok(symptoms::list_logs(&state.db, user.id, &Default::default(), RECENT, None).await?)
+        },
         feel_for(&state, user.id, None, timezone),
     )?;
     Ok(Json(Summary {

@@ -4,8 +4,12 @@ mod helpers;
 
 mod auth;
 mod basics;
+mod conditions;
+mod doctors;
 mod medication_logs;
 mod medications;
+mod passport;
+mod passport_fixtures;
 mod replicas;
 mod symptom_logs;
 mod symptom_types;
