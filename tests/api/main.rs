@@ -6,6 +6,7 @@ mod auth;
 mod basics;
 mod conditions;
 mod doctors;
+mod feel;
 mod medication_logs;
 mod medications;
 mod passport;
