@@ -79,9 +79,10 @@ async fn list_logs(
     user: CurrentUser,
     mut query: QueryParams,
 ) -> ApiResult<Json<Page<SymptomLog>>> {
+    let (from, to) = query.time_range();
     let filter = LogFilter {
-        from: query.timestamp("from"),
-        to: query.timestamp("to"),
+        from,
+        to,
         symptom_type_id: query.id("symptom_type_id"),
     };
     let limit = query.limit();
