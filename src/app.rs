@@ -181,8 +181,8 @@ pub fn router(state: AppState) -> Router {
 
     let routes = api
         .route("/metrics", axum::routing::get(telemetry::metrics_route))
-        .route_layer(middleware::from_fn(http::metrics::remember_route))
         .merge(openapi::routes(document, config.docs_enabled))
+        .route_layer(middleware::from_fn(http::metrics::remember_route))
         .fallback(http::problem::not_found)
         .with_state(state.clone());
 
