@@ -12,6 +12,7 @@ use medtracker::{
     types::{Id, Timestamp},
 };
 use serde_json::json;
+use std::sync::{Arc, Mutex};
 
 use super::serve_in_layers;
 use crate::helpers::{Client, count_rows, spawn_app};
@@ -47,8 +48,42 @@ async fn panics_mid_transaction(State(state): State<AppState>) -> &'static str {
     panic!("after a write, before the commit")
 }
 
+/// Collects this thread's log lines (the test runs the server on its own single thread).
+#[derive(Clone, Default)]
+struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut logs) = self.0.lock() {
+            logs.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
+            .unwrap_or_default()
+    }
+}
+
 #[tokio::test]
 async fn a_panic_becomes_a_500_problem_with_the_request_id_and_the_server_keeps_serving() {
+    let logs = CapturedLogs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
     let app = spawn_app().await;
     let routes = Router::new()
         .route("/panics", get(panics))
@@ -69,6 +104,16 @@ async fn a_panic_becomes_a_500_problem_with_the_request_id_and_the_server_keeps_
     let request_id = reply.header("x-request-id").expect("a request id");
     assert_eq!(reply.body["request_id"], json!(request_id));
     assert!(!reply.text.contains("secret"), "{}", reply.text);
+    // ...but the log has the panic's message, with the request id.
+    let logged = logs.text();
+    assert!(
+        logged
+            .lines()
+            .any(|line| line.contains("handler panicked: secret detail")
+                && line.contains(request_id)
+                && line.contains("\"level\":\"ERROR\"")),
+        "the panic is logged with its request id: {logged}"
+    );
 
     let after = client.get("/answers").await;
     assert_eq!((after.status, after.text.as_str()), (200, "still here"));

@@ -57,7 +57,9 @@ impl Server {
     /// `/health/ready` answers 200.
     pub async fn start(database_url: &str, vars: &[(&str, &str)]) -> Self {
         // An empty working directory, so that no developer's `.env` is read.
-        let dir = std::env::temp_dir().join("medtracker-tests");
+        let dir = std::env::temp_dir()
+            .join("medtracker-tests")
+            .join("reliability-cwd");
         std::fs::create_dir_all(&dir).expect("a temp dir");
         let mut command = Command::new(env!("CARGO_BIN_EXE_medtracker"));
         command
