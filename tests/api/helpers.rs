@@ -9,11 +9,13 @@ use std::{
     net::SocketAddr,
     path::PathBuf,
     sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
 };
 
 use medtracker::{
     app::{App, AppState},
     config::Config,
+    http::serve::ServeLimits,
 };
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
@@ -78,7 +80,23 @@ pub struct Client {
     base: String,
 }
 
+/// No request of the suite may hang: a server that stops answering fails the test instead.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Client {
+    /// A client with an empty cookie jar for the server at `base` (`http://host:port`).
+    pub fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .expect("a client"),
+            base: base.to_owned(),
+        }
+    }
+
     pub async fn request(
         &self,
         method: Method,
@@ -86,6 +104,19 @@ impl Client {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        self.try_request(method, path, body, headers)
+            .await
+            .expect("the server answers")
+    }
+
+    /// Like [`Client::request`], for tests where the server may be gone (killed, stopping).
+    pub async fn try_request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, reqwest::Error> {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(body) = body {
             request = request.json(body);
@@ -93,17 +124,17 @@ impl Client {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.expect("the server answers");
+        let response = request.send().await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response.text().await.expect("a readable body");
+        let text = response.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
+        Ok(Reply {
             status,
             headers,
             body,
             text,
-        }
+        })
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -176,14 +207,7 @@ pub fn unique_email() -> String {
 impl TestApp {
     /// A client with an empty cookie jar.
     pub fn client(&self) -> Client {
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("a client"),
-            base: self.base.clone(),
-        }
+        Client::new(&self.base)
     }
 
     /// A newly registered, signed-in account: its client and its email.
@@ -236,18 +260,25 @@ pub async fn spawn_app() -> TestApp {
 /// The server with extra or overriding environment variables.
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let (database_url, sqlite_file) = fresh_database().await;
-    spawn_on(&database_url, sqlite_file, vars).await
+    spawn_on(&database_url, sqlite_file, vars, ServeLimits::default()).await
+}
+
+/// The server with shortened accept-loop limits (header read timeout, connection cap, drain).
+pub async fn spawn_app_with_limits(vars: &[(&str, &str)], limits: ServeLimits) -> TestApp {
+    let (database_url, sqlite_file) = fresh_database().await;
+    spawn_on(&database_url, sqlite_file, vars, limits).await
 }
 
 /// A second server over the same database (a replica).
 pub async fn spawn_replica(of: &TestApp, vars: &[(&str, &str)]) -> TestApp {
-    spawn_on(&of.database_url, None, vars).await
+    spawn_on(&of.database_url, None, vars, ServeLimits::default()).await
 }
 
-async fn spawn_on(
+pub async fn spawn_on(
     database_url: &str,
     sqlite_file: Option<PathBuf>,
     vars: &[(&str, &str)],
+    limits: ServeLimits,
 ) -> TestApp {
     let mut env: HashMap<String, String> = [
         ("DATABASE_URL", database_url),
@@ -266,7 +297,10 @@ async fn spawn_on(
     if std::env::var_os("TEST_LOG").is_some() {
         medtracker::telemetry::init_logging(&config);
     }
-    let app = App::build(config).await.expect("the app starts");
+    let app = App::build(config)
+        .await
+        .expect("the app starts")
+        .with_serve_limits(limits);
     let addr = app.local_addr().expect("a bound address");
     let state = app.state().clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -286,7 +320,7 @@ async fn spawn_on(
 
 /// A new empty database: a temporary SQLite file, or a new database on the PostgreSQL server
 /// named by `TEST_DATABASE_URL`.
-async fn fresh_database() -> (String, Option<PathBuf>) {
+pub async fn fresh_database() -> (String, Option<PathBuf>) {
     let name = format!("medtracker_test_{}", uuid::Uuid::new_v4().simple());
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {

@@ -11,6 +11,7 @@ mod medication_logs;
 mod medications;
 mod passport;
 mod passport_fixtures;
+mod reliability;
 mod replicas;
 mod symptom_logs;
 mod symptom_types;
