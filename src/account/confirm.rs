@@ -68,5 +68,8 @@ pub async fn confirm_password(
         });
     }
     audit::record(&state.db, failure("invalid_password")).await;
-    Err(ApiError::field(confirmation.field, "is not your current password"))
+    Err(ApiError::field(
+        confirmation.field,
+        "is not your current password",
+    ))
 }

@@ -101,10 +101,12 @@ pub struct ExportedSymptomLog {
     pub duration_minutes: Option<i32>,
     #[schema(example = 6)]
     pub severity: i32,
+    /// `mild` (1–3), `moderate` (4–6), `severe` (7–8) or `critical` (9–10).
     #[schema(example = "moderate")]
     pub severity_label: &'static str,
     #[schema(example = 4)]
     pub impact: i32,
+    /// The same scale as `severity_label`.
     #[schema(example = "moderate")]
     pub impact_label: &'static str,
     pub notes: Option<String>,
@@ -117,6 +119,7 @@ pub struct ExportedCondition {
     pub id: Id,
     #[schema(example = "Migraine")]
     pub name: String,
+    /// `active` or `resolved`.
     #[schema(example = "active")]
     pub status: String,
     pub diagnosed_on: Option<Date>,

@@ -12,7 +12,8 @@ use crate::{
     types::{Date, Id, Timestamp},
 };
 
-const PROFILE: &str = "SELECT id, email, display_name, timezone, created_at FROM users WHERE id = $1";
+const PROFILE: &str =
+    "SELECT id, email, display_name, timezone, created_at FROM users WHERE id = $1";
 const MEDICATIONS: &str = "SELECT id, name, dosage, form, purpose, frequency, prescribing_doctor_id, condition_id, notes, active, created_at, updated_at \
      FROM medications WHERE user_id = $1 ORDER BY name_key, id";
 const MEDICATION_LOGS: &str = "SELECT l.id, l.medication_id, m.name AS medication_name, l.taken_at, l.dose_amount, l.dose_unit, l.effectiveness, \

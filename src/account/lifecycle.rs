@@ -37,7 +37,11 @@ pub struct PasswordChangeInput {
     #[schema(example = "violet harbour engine 42")]
     current_password: String,
     /// 12 to 128 characters, not easy to guess, not containing the email's local part.
-    #[schema(example = "amber lantern quietly 7 rivers", min_length = 12, max_length = 128)]
+    #[schema(
+        example = "amber lantern quietly 7 rivers",
+        min_length = 12,
+        max_length = 128
+    )]
     new_password: String,
 }
 
@@ -94,11 +98,13 @@ async fn change_password(
     let account = credentials(&state, user.id).await?;
     let mut fields = Fields::new(body);
     let current = fields.required("current_password", raw_password);
-    let new = fields.required("new_password", raw_password).and_then(|raw| {
-        Password::new(&raw, &account.email)
-            .map_err(|message| fields.error("new_password", message))
-            .ok()
-    });
+    let new = fields
+        .required("new_password", raw_password)
+        .and_then(|raw| {
+            Password::new(&raw, &account.email)
+                .map_err(|message| fields.error("new_password", message))
+                .ok()
+        });
     fields.finish()?;
     let (current, new) = (present(current)?, present(new)?);
 
@@ -148,7 +154,7 @@ async fn logout_all(
 
 /// Delete the account with all its data and sessions, in one transaction.
 #[utoipa::path(post, path = "/api/v1/me/delete", tag = "account", security(("session" = [])),
-    request_body(content = DeleteAccountInput, description = "`{\"password\": ...}`; a demo account sends an empty body or `{}`"),
+    request_body(content = Option<DeleteAccountInput>, description = "`{\"password\": ...}`; a demo account sends an empty body or `{}`"),
     responses(
         (status = 204, description = "Deleted; the cookie is cleared (`Max-Age=0`)"),
         (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
