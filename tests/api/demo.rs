@@ -110,6 +110,15 @@ async fn a_demo_starts_with_fourteen_days_of_sample_data() {
         }
     }
 
+    // The feature routes read the sample data as the export shows it.
+    for medication in export["medications"].as_array().expect("medications") {
+        let id = medication["id"].as_str().expect("an id");
+        let reply = client.get(&format!("/api/v1/medications/{id}")).await;
+        assert_eq!(&reply.body, medication);
+    }
+    let logs = client.get("/api/v1/logs/medications?limit=100").await;
+    assert_eq!(logs.body["items"], export["medication_logs"]);
+
     if today_utc() == today {
         let feel = client.get("/api/v1/feel-vs-yesterday").await;
         assert_eq!(feel.status, 200, "{}", feel.text);

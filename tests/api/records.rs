@@ -10,17 +10,22 @@ use serde_json::Value;
 
 use crate::helpers::{Client, TestApp, count_rows};
 
-/// Runs `$body` with `$conn` bound to the test database's writer, whichever backend it is.
-macro_rules! on_db {
-    ($app:expr, |$conn:ident| $body:expr) => {
+/// Runs `$body` in one transaction on the test database, with `$tx` bound to it (use
+/// `&mut *$tx`). On SQLite it goes through the server's group writer, as the server's own writes do.
+macro_rules! in_transaction {
+    ($app:expr, |$tx:ident| $body:expr) => {
         match &$app.state.db {
             Db::Sqlite(db) => {
-                let $conn = &db.writer;
-                $body
+                let mut guard = db.writer.lock().await.expect("the writer");
+                let mut $tx = guard.savepoint().await.expect("a savepoint");
+                $body;
+                $tx.commit().await.expect("released");
+                guard.durable().await.expect("committed");
             }
             Db::Postgres(pool) => {
-                let $conn = pool;
-                $body
+                let mut $tx = pool.begin().await.expect("a transaction");
+                $body;
+                $tx.commit().await.expect("committed");
             }
         }
     };
@@ -66,7 +71,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
     let created = at("2026-01-02T03:04:05.678Z");
     let diagnosed = Date::parse("2025-06-30").expect("a date");
     let medication_name = format!("{name} Ä-Med");
-    on_db!(app, |conn| {
+    in_transaction!(app, |tx| {
         sqlx::query(
             "INSERT INTO conditions (id, user_id, name, name_key, status, diagnosed_on, notes, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, 'active', $5, 'since childhood', $6, $6)",
@@ -77,7 +82,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
         .bind(format!("{name} condition").to_lowercase())
         .bind(diagnosed)
         .bind(created)
-        .execute(conn)
+        .execute(&mut *tx)
         .await
         .expect("a condition");
         sqlx::query(
@@ -89,7 +94,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
         .bind(format!("Dr. {name}"))
         .bind(format!("dr. {name}").to_lowercase())
         .bind(created)
-        .execute(conn)
+        .execute(&mut *tx)
         .await
         .expect("a doctor");
         sqlx::query(
@@ -99,7 +104,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
         .bind(ids.condition)
         .bind(user_id)
         .bind(created)
-        .execute(conn)
+        .execute(&mut *tx)
         .await
         .expect("a link");
         for (id, name, doctor, condition, active) in [
@@ -130,7 +135,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
             .bind(condition)
             .bind(active)
             .bind(created)
-            .execute(conn)
+            .execute(&mut *tx)
             .await
             .expect("a medication");
         }
@@ -143,7 +148,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
         .bind(ids.medication)
         .bind(at("2026-01-03T08:00:00.001Z"))
         .bind(created)
-        .execute(conn)
+        .execute(&mut *tx)
         .await
         .expect("a medication log");
         sqlx::query(
@@ -156,7 +161,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
         .bind(format!("{name} ache").to_lowercase())
         .bind(true)
         .bind(created)
-        .execute(conn)
+        .execute(&mut *tx)
         .await
         .expect("a symptom type");
         for (id, started, ended, minutes, severity, impact) in [
@@ -190,7 +195,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
             .bind(severity)
             .bind(impact)
             .bind(created)
-            .execute(conn)
+            .execute(&mut *tx)
             .await
             .expect("a symptom log");
         }
@@ -208,8 +213,7 @@ pub async fn bulk_logs(app: &TestApp, user_id: Id, parent: Id, count: usize, sym
     } else {
         "medication_logs (id, user_id, medication_id, taken_at, effectiveness, dose_amount, created_at, updated_at)"
     };
-    on_db!(app, |conn| {
-        let mut tx = conn.begin().await.expect("a transaction");
+    in_transaction!(app, |tx| {
         for first in (0..count).step_by(ROWS_PER_STATEMENT) {
             let rows = ROWS_PER_STATEMENT.min(count - first);
             let values: Vec<String> = (0..rows)
@@ -240,7 +244,6 @@ pub async fn bulk_logs(app: &TestApp, user_id: Id, parent: Id, count: usize, sym
             }
             query.execute(&mut *tx).await.expect("logs");
         }
-        tx.commit().await.expect("committed");
     });
 }
 
