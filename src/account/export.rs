@@ -3,7 +3,7 @@
 //! read it and a program can re-import it.
 //!
 //! These types are the export's own (read by [`super::export_store`]), independent of the feature
-//! modules, so that the export keeps working while they change.
+//! modules' models, so that one document is read in one snapshot with one query per table.
 
 use std::collections::BTreeMap;
 
@@ -154,16 +154,6 @@ pub struct ExportedLink {
     pub created_at: Timestamp,
 }
 
-/// The label of a severity or impact (contract §6).
-pub fn level_label(level: i32) -> &'static str {
-    match level {
-        ..=3 => "mild",
-        4..=6 => "moderate",
-        7..=8 => "severe",
-        _ => "critical",
-    }
-}
-
 /// For each doctor, the conditions they are linked to; for each condition, its doctors.
 pub struct LinkIndex {
     pub conditions_of_doctor: BTreeMap<Id, Vec<Id>>,
@@ -207,23 +197,6 @@ impl LinkIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn levels_are_labelled_as_the_contract_says() {
-        let cases = [
-            (1, "mild"),
-            (3, "mild"),
-            (4, "moderate"),
-            (6, "moderate"),
-            (7, "severe"),
-            (8, "severe"),
-            (9, "critical"),
-            (10, "critical"),
-        ];
-        for (level, label) in cases {
-            assert_eq!(level_label(level), label, "{level}");
-        }
-    }
 
     #[test]
     fn links_are_indexed_both_ways() {

@@ -4,11 +4,12 @@
 
 use super::export::{
     AccountExport, ExportedCondition, ExportedDoctor, ExportedLink, ExportedMedication,
-    ExportedMedicationLog, ExportedSymptomLog, ExportedSymptomType, LinkIndex, level_label,
+    ExportedMedicationLog, ExportedSymptomLog, ExportedSymptomType, LinkIndex,
 };
 use crate::{
     auth::users::User,
     db::{Db, DbError},
+    symptoms::severity_label,
     types::{Date, Id, Timestamp},
 };
 
@@ -58,9 +59,9 @@ impl From<SymptomLogRow> for ExportedSymptomLog {
             ended_at: row.ended_at,
             duration_minutes: row.duration_minutes,
             severity: row.severity,
-            severity_label: level_label(row.severity),
+            severity_label: severity_label(row.severity),
             impact: row.impact,
-            impact_label: level_label(row.impact),
+            impact_label: severity_label(row.impact),
             notes: row.notes,
             created_at: row.created_at,
             updated_at: row.updated_at,

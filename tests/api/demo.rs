@@ -116,8 +116,18 @@ async fn a_demo_starts_with_fourteen_days_of_sample_data() {
         let reply = client.get(&format!("/api/v1/medications/{id}")).await;
         assert_eq!(&reply.body, medication);
     }
-    let logs = client.get("/api/v1/logs/medications?limit=100").await;
-    assert_eq!(logs.body["items"], export["medication_logs"]);
+    for symptom_type in export["symptom_types"].as_array().expect("symptom types") {
+        let id = symptom_type["id"].as_str().expect("an id");
+        let reply = client.get(&format!("/api/v1/symptom-types/{id}")).await;
+        assert_eq!(&reply.body, symptom_type);
+    }
+    for (path, list) in [
+        ("/api/v1/logs/medications?limit=100", "medication_logs"),
+        ("/api/v1/logs/symptoms?limit=100", "symptom_logs"),
+    ] {
+        let logs = client.get(path).await;
+        assert_eq!(logs.body["items"], export[list], "{path}");
+    }
 
     if today_utc() == today {
         let feel = client.get("/api/v1/feel-vs-yesterday").await;
