@@ -178,6 +178,14 @@ impl LinkIndex {
                 .or_default()
                 .push(link.doctor_id);
         }
+        // Id (creation) order, as the passport routes list them.
+        for ids in index
+            .conditions_of_doctor
+            .values_mut()
+            .chain(index.doctors_of_condition.values_mut())
+        {
+            ids.sort_unstable();
+        }
         index
     }
 
@@ -207,7 +215,7 @@ mod tests {
             condition_id,
             created_at: at,
         };
-        let mut index = LinkIndex::new(&[link(d1, c1), link(d2, c1), link(d2, c2)]);
+        let mut index = LinkIndex::new(&[link(d2, c2), link(d2, c1), link(d1, c1)]);
         assert_eq!(index.doctors_of(c1), [d1, d2]);
         assert_eq!(index.doctors_of(c2), [d2]);
         assert_eq!(index.conditions_of(d2), [c1, c2]);

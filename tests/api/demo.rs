@@ -111,15 +111,17 @@ async fn a_demo_starts_with_fourteen_days_of_sample_data() {
     }
 
     // The feature routes read the sample data as the export shows it.
-    for medication in export["medications"].as_array().expect("medications") {
-        let id = medication["id"].as_str().expect("an id");
-        let reply = client.get(&format!("/api/v1/medications/{id}")).await;
-        assert_eq!(&reply.body, medication);
-    }
-    for symptom_type in export["symptom_types"].as_array().expect("symptom types") {
-        let id = symptom_type["id"].as_str().expect("an id");
-        let reply = client.get(&format!("/api/v1/symptom-types/{id}")).await;
-        assert_eq!(&reply.body, symptom_type);
+    for (list, path) in [
+        ("medications", "/api/v1/medications"),
+        ("symptom_types", "/api/v1/symptom-types"),
+        ("conditions", "/api/v1/conditions"),
+        ("doctors", "/api/v1/doctors"),
+    ] {
+        for item in export[list].as_array().expect("items") {
+            let id = item["id"].as_str().expect("an id");
+            let reply = client.get(&format!("{path}/{id}")).await;
+            assert_eq!(&reply.body, item, "{path}/{id}");
+        }
     }
     for (path, list) in [
         ("/api/v1/logs/medications?limit=100", "medication_logs"),
@@ -128,6 +130,25 @@ async fn a_demo_starts_with_fourteen_days_of_sample_data() {
         let logs = client.get(path).await;
         assert_eq!(logs.body["items"], export[list], "{path}");
     }
+
+    // Every screen has something to show.
+    let passport = client.get("/api/v1/passport").await;
+    assert_eq!(
+        passport.body["conditions"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let summary = client.get("/api/v1/summary").await;
+    assert_eq!(summary.status, 200, "{}", summary.text);
+    assert_eq!(
+        summary.body["recent_medication_logs"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    assert_eq!(
+        summary.body["recent_symptom_logs"].as_array().map(Vec::len),
+        Some(5)
+    );
 
     if today_utc() == today {
         let feel = client.get("/api/v1/feel-vs-yesterday").await;
