@@ -1,10 +1,13 @@
 //! One integration-test binary (one link step); each module covers one area of the contract.
 
 mod helpers;
+mod records;
 
+mod account;
 mod auth;
 mod basics;
 mod conditions;
+mod demo;
 mod doctors;
 mod feel;
 mod medication_logs;
