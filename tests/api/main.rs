@@ -2,15 +2,22 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
 mod basics;
 mod conditions;
+mod docs;
 mod doctors;
 mod feel;
+mod lockout;
 mod medication_logs;
 mod medications;
+mod metrics;
 mod passport;
 mod passport_fixtures;
+mod protocol;
 mod replicas;
+mod security;
+mod sessions;
 mod symptom_logs;
 mod symptom_types;

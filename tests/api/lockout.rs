@@ -1,0 +1,130 @@
+//! Sign-in lockout: kept per normalised email, whether or not an account exists.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{Client, PASSWORD, Reply, credentials, spawn_app_with, unique_email};
+
+const WRONG: &str = "not the right one 99";
+
+async fn login(client: &Client, email: &str, password: &str) -> Reply {
+    client
+        .post(
+            "/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+}
+
+fn retry_after(reply: &Reply) -> u64 {
+    reply
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("a numeric Retry-After")
+}
+
+#[tokio::test]
+async fn the_failure_that_reaches_the_threshold_locks_the_email() {
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "3")]).await;
+    let (_, email) = app.signed_in().await;
+    let client = app.client();
+    for _ in 0..2 {
+        assert_eq!(login(&client, &email, WRONG).await.status, 401);
+    }
+    let locked = login(&client, &email, WRONG).await;
+    assert_eq!(locked.status, 423, "{}", locked.text);
+    assert_eq!(locked.code(), "account_locked");
+    assert_eq!(
+        locked.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert!((1..=900).contains(&retry_after(&locked)));
+
+    let correct = login(&client, &email.to_uppercase(), PASSWORD).await;
+    assert_eq!(
+        correct.status, 423,
+        "the correct password is locked out too"
+    );
+    assert!(retry_after(&correct) >= 1);
+    assert!(correct.session_set_cookie().is_none());
+}
+
+#[tokio::test]
+async fn an_email_without_an_account_locks_the_same_way() {
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "2")]).await;
+    let client = app.client();
+    let email = unique_email();
+    assert_eq!(login(&client, &email, WRONG).await.status, 401);
+    let locked = login(&client, &email, WRONG).await;
+    assert_eq!(locked.status, 423, "{}", locked.text);
+    assert!(retry_after(&locked) >= 1);
+    assert_eq!(login(&client, &email, WRONG).await.status, 423);
+}
+
+#[tokio::test]
+async fn a_lock_is_per_email() {
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "2")]).await;
+    let (_, locked_email) = app.signed_in().await;
+    let (_, other_email) = app.signed_in().await;
+    let client = app.client();
+    for _ in 0..2 {
+        login(&client, &locked_email, WRONG).await;
+    }
+    assert_eq!(login(&client, &locked_email, PASSWORD).await.status, 423);
+    assert_eq!(login(&client, &other_email, PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
+async fn the_lock_ends_and_attempts_during_it_do_not_count() {
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "2"), ("LOCKOUT_SECS", "2")]).await;
+    let (_, email) = app.signed_in().await;
+    let client = app.client();
+    login(&client, &email, WRONG).await;
+    assert_eq!(login(&client, &email, WRONG).await.status, 423);
+    assert_eq!(login(&client, &email, WRONG).await.status, 423);
+
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+
+    // The attempt made during the lock neither extended it nor counts toward the next one.
+    let after = login(&client, &email, WRONG).await;
+    assert_eq!(after.status, 401, "{}", after.text);
+    let reply = login(&client, &email, PASSWORD).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn a_success_resets_the_count() {
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "3")]).await;
+    let (_, email) = app.signed_in().await;
+    let client = app.client();
+    for _ in 0..2 {
+        assert_eq!(login(&client, &email, WRONG).await.status, 401);
+    }
+    assert_eq!(login(&client, &email, PASSWORD).await.status, 200);
+    for _ in 0..2 {
+        assert_eq!(login(&client, &email, WRONG).await.status, 401);
+    }
+    assert_eq!(login(&client, &email, WRONG).await.status, 423);
+}
+
+#[tokio::test]
+async fn lockout_is_shared_by_replicas() {
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "2")]).await;
+    let (_, email) = app.signed_in().await;
+    let replica = crate::helpers::spawn_replica(&app, &[("LOCKOUT_THRESHOLD", "2")]).await;
+    login(&app.client(), &email, WRONG).await;
+    let locked = replica
+        .client()
+        .post("/auth/login", &json!({"email": email, "password": WRONG}))
+        .await;
+    assert_eq!(locked.status, 423, "{}", locked.text);
+    assert_eq!(
+        replica
+            .client()
+            .post("/auth/login", &credentials(&email))
+            .await
+            .status,
+        423
+    );
+}
