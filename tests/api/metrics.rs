@@ -215,4 +215,13 @@ async fn a_metrics_token_is_required_when_set() {
         .await;
     assert_eq!(right.status, 200);
     assert!(right.text.contains("# TYPE http_requests_total counter"));
+    let lower_case_scheme = client
+        .request(
+            Method::GET,
+            "/metrics",
+            None,
+            &[("authorization", "bearer s3cret-token")],
+        )
+        .await;
+    assert_eq!(lower_case_scheme.status, 200);
 }
