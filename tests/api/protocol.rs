@@ -114,6 +114,41 @@ async fn a_body_over_64_kib_is_413() {
 }
 
 #[tokio::test]
+async fn exactly_64_kib_is_read_and_one_byte_more_is_not() {
+    let app = spawn_app().await;
+    let body_of = |size: usize| {
+        let frame = br#"{"email": "a@example.com", "password": ""}"#.len();
+        let body = format!(
+            r#"{{"email": "a@example.com", "password": "{}"}}"#,
+            "x".repeat(size - frame)
+        );
+        assert_eq!(body.len(), size);
+        body.into_bytes()
+    };
+    let client = app.client();
+    let limit = 64 * 1024;
+    let at_limit = client
+        .send_raw(
+            Method::POST,
+            "/auth/login",
+            "application/json",
+            body_of(limit),
+        )
+        .await;
+    // Read and judged on its fields (the password is too long for any account).
+    assert_problem(&at_limit, 422, "validation_failed");
+    let over = client
+        .send_raw(
+            Method::POST,
+            "/auth/login",
+            "application/json",
+            body_of(limit + 1),
+        )
+        .await;
+    assert_problem(&over, 413, "payload_too_large");
+}
+
+#[tokio::test]
 async fn a_chunked_body_over_64_kib_is_413() {
     let app = spawn_app().await;
     let mut request = format!(
@@ -153,6 +188,29 @@ async fn a_body_that_is_not_json_is_415() {
         )
         .await;
     assert_problem(&reply, 415, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_415_on_routes_that_read_no_body_too() {
+    let app = spawn_app().await;
+    let client = app.client();
+    for path in ["/auth/demo", "/auth/logout", "/no/such/route"] {
+        let reply = client
+            .send_raw(
+                Method::POST,
+                path,
+                "application/x-www-form-urlencoded",
+                b"a=1".to_vec(),
+            )
+            .await;
+        assert_problem(&reply, 415, "unsupported_media_type");
+        assert!(reply.session_set_cookie().is_none(), "{path}");
+    }
+    // No body at all needs no content type.
+    let demo = client
+        .send_raw(Method::POST, "/auth/demo", "text/plain", Vec::new())
+        .await;
+    assert_eq!(demo.status, 201, "{}", demo.text);
 }
 
 #[tokio::test]
@@ -280,4 +338,26 @@ async fn health_needs_no_session() {
     let ready = client.get("/health/ready").await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.body, json!({"status": "ok"}));
+}
+
+#[tokio::test]
+async fn a_database_outage_is_503_never_500() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    app.state.db.close().await;
+    assert_eq!(
+        client.get("/health").await.status,
+        200,
+        "liveness needs no database"
+    );
+    assert_problem(&client.get("/health/ready").await, 503, "unavailable");
+    assert_problem(&client.get("/api/v1/me").await, 503, "unavailable");
+    let login = app
+        .client()
+        .post(
+            "/auth/login",
+            &json!({"email": "a@example.com", "password": "whatever 12345"}),
+        )
+        .await;
+    assert_problem(&login, 503, "unavailable");
 }
