@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, Reply, TestApp, credentials, spawn_app, spawn_app_with, unique_email,
+    Client, Reply, TestApp, count_rows, credentials, spawn_app, spawn_app_with, unique_email,
 };
 
 /// GET with a raw `Cookie` header, from a client that keeps no cookies of its own.
@@ -264,4 +264,24 @@ async fn each_demo_is_its_own_account() {
     let second = app.client().post_empty("/auth/demo").await;
     assert_ne!(first.body["user"]["id"], second.body["user"]["id"]);
     assert_ne!(first.body["user"]["email"], second.body["user"]["email"]);
+}
+
+#[tokio::test]
+async fn an_expired_demo_account_is_swept_away() {
+    let app = spawn_app_with(&[
+        ("DEMO_LIFETIME_SECS", "1"),
+        ("DEMO_SWEEP_INTERVAL_SECS", "1"),
+    ])
+    .await;
+    let client = app.client();
+    let demo = client.post_empty("/auth/demo").await;
+    let email = demo.body["user"]["email"]
+        .as_str()
+        .expect("an email")
+        .to_owned();
+    let accounts = "SELECT COUNT(*) FROM users WHERE email = $1";
+    assert_eq!(count_rows(&app, accounts, &email).await, 1);
+    sleep_ms(2500).await;
+    assert_eq!(client.get("/api/v1/me").await.status, 401);
+    assert_eq!(count_rows(&app, accounts, &email).await, 0);
 }
