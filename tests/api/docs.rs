@@ -120,6 +120,30 @@ async fn the_openapi_document_lists_the_foundation_routes() {
 }
 
 #[tokio::test]
+async fn changing_foundation_routes_document_the_cross_cutting_errors() {
+    let document = serde_json::to_value(medtracker::app::openapi_document()).expect("a document");
+    let paths = document["paths"].as_object().expect("paths");
+    for (path, operations) in paths
+        .iter()
+        .filter(|(p, _)| p.starts_with("/auth") || *p == "/api/v1/me")
+    {
+        for method in ["post", "put", "patch", "delete"] {
+            let Some(operation) = operations.get(method) else {
+                continue;
+            };
+            for status in ["403", "413", "415"] {
+                let response = &operation["responses"][status];
+                assert_eq!(
+                    response["content"]["application/problem+json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem",
+                    "{method} {path} does not document {status}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn production_hides_the_pages_but_not_the_document() {
     let app = spawn_app_with(&[
         ("APP_ENV", "production"),
