@@ -212,6 +212,10 @@ async fn a_signed_in_session_status() {
         expires_at.ends_with('Z') && expires_at.len() == 24,
         "{expires_at}"
     );
+    assert!(
+        reply.session_set_cookie().is_none(),
+        "a status check writes nothing"
+    );
 }
 
 #[tokio::test]
