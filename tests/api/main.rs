@@ -5,6 +5,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod basics;
+mod cli;
 mod conditions;
 mod docs;
 mod doctors;
