@@ -143,3 +143,24 @@ async fn lockout_is_shared_by_replicas() {
         423
     );
 }
+
+#[tokio::test]
+async fn lockout_rows_never_hold_the_email() {
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "2")]).await;
+    let email = unique_email();
+    let client = app.client();
+    for _ in 0..3 {
+        login(&client, &email, WRONG).await;
+    }
+    let guards = "SELECT COUNT(*) FROM login_guards WHERE email_key <> $1";
+    assert_eq!(crate::helpers::count_rows(&app, guards, &email).await, 1);
+    for table in ["login_guards", "login_failures"] {
+        let holding = format!("SELECT COUNT(*) FROM {table} WHERE email_key LIKE '%' || $1 || '%'");
+        let local = email.split('@').next().unwrap_or_default();
+        assert_eq!(
+            crate::helpers::count_rows(&app, &holding, local).await,
+            0,
+            "{table}"
+        );
+    }
+}

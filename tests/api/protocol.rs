@@ -361,3 +361,22 @@ async fn a_database_outage_is_503_never_500() {
         .await;
     assert_problem(&login, 503, "unavailable");
 }
+
+#[tokio::test]
+async fn a_request_that_runs_too_long_is_503_timeout() {
+    let app = spawn_app_with(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
+    // A body that never finishes arriving keeps the handler waiting.
+    let request = format!(
+        "POST /auth/login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\nConnection: close\r\n\r\n{{\"email\": ",
+        app.addr
+    );
+    let addr = app.addr;
+    let started = std::time::Instant::now();
+    let (status, text) = tokio::task::spawn_blocking(move || raw_http(addr, request.as_bytes()))
+        .await
+        .expect("the request runs");
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("\"code\":\"timeout\""), "{text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

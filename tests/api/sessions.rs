@@ -289,3 +289,14 @@ async fn an_expired_demo_account_is_swept_away() {
     assert_eq!(client.get("/api/v1/me").await.status, 401);
     assert_eq!(count_rows(&app, accounts, &email).await, 0);
 }
+
+#[tokio::test]
+async fn the_sessions_table_holds_a_digest_never_the_cookie_value() {
+    let app = spawn_app().await;
+    let (_, cookie) = register_bare(&app).await;
+    let value = cookie.trim_start_matches("session=");
+    let by_value = "SELECT COUNT(*) FROM sessions WHERE id = $1";
+    assert_eq!(count_rows(&app, by_value, value).await, 0);
+    let others = "SELECT COUNT(*) FROM sessions WHERE id <> $1";
+    assert_eq!(count_rows(&app, others, value).await, 1);
+}
