@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{Client, PASSWORD, Reply, credentials, spawn_app_with, unique_email};
+use crate::helpers::{Client, PASSWORD, Reply, spawn_app_with, unique_email};
 
 const WRONG: &str = "not the right one 99";
 
@@ -121,27 +121,6 @@ async fn a_success_resets_the_count() {
         assert_eq!(login(&client, &email, WRONG).await.status, 401);
     }
     assert_eq!(login(&client, &email, WRONG).await.status, 423);
-}
-
-#[tokio::test]
-async fn lockout_is_shared_by_replicas() {
-    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "2")]).await;
-    let (_, email) = app.signed_in().await;
-    let replica = crate::helpers::spawn_replica(&app, &[("LOCKOUT_THRESHOLD", "2")]).await;
-    login(&app.client(), &email, WRONG).await;
-    let locked = replica
-        .client()
-        .post("/auth/login", &json!({"email": email, "password": WRONG}))
-        .await;
-    assert_eq!(locked.status, 423, "{}", locked.text);
-    assert_eq!(
-        replica
-            .client()
-            .post("/auth/login", &credentials(&email))
-            .await
-            .status,
-        423
-    );
 }
 
 #[tokio::test]
