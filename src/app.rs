@@ -209,7 +209,7 @@ pub fn with_layers(state: &AppState, routes: Router) -> Router {
         });
 
     // Outermost first: request id → metrics → problem safety net → headers/CORS/origin →
-    // rate limit → body limit → timeout → panic catcher → session → handler.
+    // rate limit → body limit and media type → timeout → panic catcher → session → handler.
     routes.layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(http::request_id::layer))
@@ -229,6 +229,7 @@ pub fn with_layers(state: &AppState, routes: Router) -> Router {
                 http::rate_limit::layer,
             ))
             .layer(middleware::from_fn(http::json::content_length_limit))
+            .layer(middleware::from_fn(http::json::json_bodies_only))
             .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
             .layer(middleware::from_fn_with_state(
                 state.clone(),

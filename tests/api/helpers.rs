@@ -71,6 +71,19 @@ impl Reply {
             .filter_map(|v| v.to_str().ok().map(str::to_owned))
             .collect()
     }
+
+    /// The `Set-Cookie` header of the `session` cookie, if this response sets one.
+    pub fn session_set_cookie(&self) -> Option<String> {
+        self.cookies()
+            .into_iter()
+            .find(|c| c.starts_with("session="))
+    }
+
+    /// `session=<value>`, ready to send back in a `Cookie` header.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.session_set_cookie()
+            .and_then(|c| c.split(';').next().map(str::to_owned))
+    }
 }
 
 /// A browser-like client with its own cookie jar: one per signed-in person.
@@ -208,6 +221,24 @@ impl TestApp {
     /// A client with an empty cookie jar.
     pub fn client(&self) -> Client {
         Client::new(&self.base)
+    }
+
+    /// A client without a cookie jar: it sends only the `Cookie` headers a test passes it.
+    pub fn bare_client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client"),
+            base: self.base.clone(),
+        }
+    }
+
+    /// The `/metrics` text (no token).
+    pub async fn metrics(&self) -> String {
+        let reply = self.client().get("/metrics").await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.text
     }
 
     /// A newly registered, signed-in account: its client and its email.
@@ -361,4 +392,66 @@ pub async fn count_rows(app: &TestApp, sql: &str, bind: &str) -> i64 {
             .await
             .expect("count"),
     }
+}
+
+/// The sum of the samples of metric `name` whose labels include every pair in `labels`.
+pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(series, _)| {
+            let (series_name, series_labels) = series.split_once('{').unwrap_or((series, ""));
+            series_name == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| series_labels.contains(&format!("{k}=\"{v}\"")))
+        })
+        .filter_map(|(_, value)| value.parse::<f64>().ok())
+        .sum()
+}
+
+/// One stored audit event: its name, masked email, reason, request id and whether it has an account.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub event: String,
+    pub email_masked: Option<String>,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub has_user: bool,
+}
+
+/// Every row of `audit_events`, oldest first.
+pub async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
+    use medtracker::db::Db;
+    const SQL: &str = "SELECT event, email_masked, reason, request_id, \
+                       CASE WHEN user_id IS NULL THEN 'no' ELSE 'yes' END \
+                       FROM audit_events ORDER BY occurred_at, id";
+    type Row = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<Row> = match &app.state.db {
+        Db::Sqlite(db) => sqlx::query_as(SQL).fetch_all(&db.readers).await,
+        Db::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await,
+    }
+    .expect("audit rows");
+    rows.into_iter()
+        .map(
+            |(event, email_masked, reason, request_id, has_user)| AuditRow {
+                event,
+                email_masked,
+                reason,
+                request_id,
+                has_user: has_user == "yes",
+            },
+        )
+        .collect()
+}
+
+/// `{"email": email, "password": PASSWORD}`: a register or login body.
+pub fn credentials(email: &str) -> Value {
+    json!({"email": email, "password": PASSWORD})
 }
