@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::types::Id;
 
-/// One symptom log, as the comparison needs it.
+/// One symptom log, as the comparison needs it (tests and [`DayLogs::tally`] use it).
 #[derive(Clone, Debug)]
 pub struct SymptomEntry {
     pub symptom_type_id: Id,
@@ -17,32 +17,102 @@ pub struct SymptomEntry {
     pub severity: i32,
 }
 
-/// Everything logged on one calendar day.
-#[derive(Clone, Debug, Default)]
+/// One symptom type's logs on one day, tallied (the database does this, so a day with
+/// thousands of logs costs one row per type).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SymptomTally {
+    pub symptom_type_id: Id,
+    pub name: String,
+    pub name_key: String,
+    pub count: i64,
+    pub severity_sum: i64,
+    pub severity_max: i32,
+}
+
+/// Everything logged on one calendar day, tallied.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DayLogs {
-    /// The `effectiveness` of each medication log (None where not rated).
-    pub medication_effectiveness: Vec<Option<i32>>,
-    pub symptoms: Vec<SymptomEntry>,
+    pub medication_logs: i64,
+    /// Sum and count of the medication logs that rate their `effectiveness`.
+    pub effectiveness_sum: i64,
+    pub effectiveness_rated: i64,
+    /// One entry per symptom type logged that day.
+    pub symptoms: Vec<SymptomTally>,
+}
+
+fn ratio(sum: i64, count: i64) -> Option<f64> {
+    (count > 0).then(|| sum as f64 / count as f64)
 }
 
 impl DayLogs {
+    /// Tallies raw logs: each medication log's effectiveness, and each symptom log.
+    pub fn tally(medication_effectiveness: &[Option<i32>], symptoms: &[SymptomEntry]) -> Self {
+        let mut day = Self {
+            medication_logs: medication_effectiveness.len() as i64,
+            effectiveness_sum: medication_effectiveness
+                .iter()
+                .flatten()
+                .map(|e| i64::from(*e))
+                .sum(),
+            effectiveness_rated: medication_effectiveness.iter().flatten().count() as i64,
+            symptoms: Vec::new(),
+        };
+        for entry in symptoms {
+            match day
+                .symptoms
+                .iter_mut()
+                .find(|t| t.symptom_type_id == entry.symptom_type_id)
+            {
+                Some(tally) => {
+                    tally.count += 1;
+                    tally.severity_sum += i64::from(entry.severity);
+                    tally.severity_max = tally.severity_max.max(entry.severity);
+                }
+                None => day.symptoms.push(SymptomTally {
+                    symptom_type_id: entry.symptom_type_id,
+                    name: entry.name.clone(),
+                    name_key: entry.name_key.clone(),
+                    count: 1,
+                    severity_sum: i64::from(entry.severity),
+                    severity_max: entry.severity,
+                }),
+            }
+        }
+        day
+    }
+
     fn has_data(&self) -> bool {
-        !self.medication_effectiveness.is_empty() || !self.symptoms.is_empty()
+        self.medication_logs > 0 || !self.symptoms.is_empty()
+    }
+
+    fn symptom_logs(&self) -> i64 {
+        self.symptoms.iter().map(|t| t.count).sum()
+    }
+
+    fn mean_severity(&self) -> Option<f64> {
+        ratio(
+            self.symptoms.iter().map(|t| t.severity_sum).sum(),
+            self.symptom_logs(),
+        )
     }
 
     /// The day's score: mean severity, or 0 when it has logs but no symptoms.
     fn score(&self) -> f64 {
-        mean(self.symptoms.iter().map(|s| s.severity)).unwrap_or(0.0)
+        self.mean_severity().unwrap_or(0.0)
+    }
+
+    fn type_mean(&self, id: Id) -> Option<f64> {
+        let tally = self.symptoms.iter().find(|t| t.symptom_type_id == id)?;
+        ratio(tally.severity_sum, tally.count).map(round2)
     }
 
     fn stats(&self) -> DayStats {
         DayStats {
-            medication_logs: self.medication_effectiveness.len(),
-            symptom_logs: self.symptoms.len(),
-            mean_severity: mean(self.symptoms.iter().map(|s| s.severity)).map(round2),
-            max_severity: self.symptoms.iter().map(|s| s.severity).max(),
-            mean_effectiveness: mean(self.medication_effectiveness.iter().flatten().copied())
-                .map(round2),
+            medication_logs: usize::try_from(self.medication_logs).unwrap_or(0),
+            symptom_logs: usize::try_from(self.symptom_logs()).unwrap_or(0),
+            mean_severity: self.mean_severity().map(round2),
+            max_severity: self.symptoms.iter().map(|t| t.severity_max).max(),
+            mean_effectiveness: ratio(self.effectiveness_sum, self.effectiveness_rated).map(round2),
         }
     }
 }
@@ -95,11 +165,6 @@ pub struct Comparison {
     pub symptoms: Vec<SymptomChange>,
 }
 
-fn mean(values: impl Iterator<Item = i32>) -> Option<f64> {
-    let (sum, count) = values.fold((0i64, 0i64), |(s, c), v| (s + i64::from(v), c + 1));
-    (count > 0).then(|| sum as f64 / count as f64)
-}
-
 fn hundredths(value: f64) -> i64 {
     (value * 100.0).round() as i64
 }
@@ -141,22 +206,14 @@ pub fn compare(today: &DayLogs, yesterday: &DayLogs) -> Comparison {
 }
 
 fn symptom_changes(today: &DayLogs, yesterday: &DayLogs) -> Vec<SymptomChange> {
-    let mut types: Vec<&SymptomEntry> = today.symptoms.iter().chain(&yesterday.symptoms).collect();
+    let mut types: Vec<&SymptomTally> = today.symptoms.iter().chain(&yesterday.symptoms).collect();
     types.sort_by(|a, b| (&a.name_key, a.symptom_type_id).cmp(&(&b.name_key, b.symptom_type_id)));
-    types.dedup_by_key(|s| s.symptom_type_id);
+    types.dedup_by_key(|t| t.symptom_type_id);
     types
         .into_iter()
-        .map(|entry| {
-            let day_mean = |day: &DayLogs| {
-                mean(
-                    day.symptoms
-                        .iter()
-                        .filter(|s| s.symptom_type_id == entry.symptom_type_id)
-                        .map(|s| s.severity),
-                )
-                .map(round2)
-            };
-            let (today_mean, yesterday_mean) = (day_mean(today), day_mean(yesterday));
+        .map(|tally| {
+            let today_mean = today.type_mean(tally.symptom_type_id);
+            let yesterday_mean = yesterday.type_mean(tally.symptom_type_id);
             let change = match (today_mean, yesterday_mean) {
                 (Some(t), Some(y)) => match classify(hundredths(t) - hundredths(y)) {
                     Status::Better => Change::Better,
@@ -167,8 +224,8 @@ fn symptom_changes(today: &DayLogs, yesterday: &DayLogs) -> Vec<SymptomChange> {
                 _ => Change::Gone,
             };
             SymptomChange {
-                symptom_type_id: entry.symptom_type_id,
-                name: entry.name.clone(),
+                symptom_type_id: tally.symptom_type_id,
+                name: tally.name.clone(),
                 today_mean,
                 yesterday_mean,
                 change,
@@ -245,10 +302,7 @@ mod tests {
     }
 
     fn day(medications: &[Option<i32>], symptoms: &[SymptomEntry]) -> DayLogs {
-        DayLogs {
-            medication_effectiveness: medications.to_vec(),
-            symptoms: symptoms.to_vec(),
-        }
+        DayLogs::tally(medications, symptoms)
     }
 
     #[test]

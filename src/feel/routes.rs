@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    compare::{DayLogs, DayStats, Status, SymptomChange, compare},
+    compare::{DayStats, Status, SymptomChange, compare},
     days, store,
 };
 use crate::{
@@ -60,37 +60,7 @@ pub async fn feel_for(
     let date = date.map_or_else(|| days::today_in(&tz), |d| d.0);
     let window =
         days::two_days(date, &tz).ok_or_else(|| ApiError::field("date", "is out of range"))?;
-    let (medications, symptoms) = tokio::try_join!(
-        store::medication_logs(
-            &state.db,
-            user_id,
-            window.yesterday_start,
-            window.tomorrow_start
-        ),
-        store::symptom_logs(
-            &state.db,
-            user_id,
-            window.yesterday_start,
-            window.tomorrow_start
-        ),
-    )?;
-    let (mut today, mut yesterday) = (DayLogs::default(), DayLogs::default());
-    for (at, effectiveness) in medications {
-        let day = if at >= window.today_start {
-            &mut today
-        } else {
-            &mut yesterday
-        };
-        day.medication_effectiveness.push(effectiveness);
-    }
-    for (at, entry) in symptoms {
-        let day = if at >= window.today_start {
-            &mut today
-        } else {
-            &mut yesterday
-        };
-        day.symptoms.push(entry);
-    }
+    let (today, yesterday) = store::two_days(&state.db, user_id, &window).await?;
     let comparison = compare(&today, &yesterday);
     Ok(Feel {
         date: Date(date),
