@@ -145,6 +145,16 @@ impl Lockout {
     }
 
     pub async fn reset(&self, db: &Db, email_key: &str) -> Result<(), DbError> {
+        // Most sign-ins follow no failure: a read spares them a durable write.
+        let failures: i64 = read!(db, |conn| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE email_key = $1"
+        )
+        .bind(email_key)
+        .fetch_one(conn)
+        .await)?;
+        if failures == 0 {
+            return Ok(());
+        }
         execute!(
             db,
             sqlx::query("DELETE FROM login_failures WHERE email_key = $1").bind(email_key)

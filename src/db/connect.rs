@@ -32,6 +32,9 @@ pub async fn connect(config: &Config) -> Result<Db, DbError> {
             .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(config.db_max_connections.unwrap_or(cores.max(2)))
+            // A local file cannot drop a connection the way a network can: skip the ping that
+            // would otherwise double the round trips of every read.
+            .test_before_acquire(false)
             .acquire_timeout(config.db_acquire_timeout)
             .connect_with(options.read_only(true))
             .await?;
