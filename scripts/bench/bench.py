@@ -175,7 +175,7 @@ def wrk(port, path, seconds, connections, cookie=None, method="GET", body=None):
     if body is not None:
         env["BODY"] = json.dumps(body)
     env["METHOD"] = method
-    out = subprocess.run(["wrk", f"-t{min(THREADS, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "auth.lua"), f"http://127.0.0.1:{port}{path}"],
+    out = subprocess.run(["wrk", f"-t{min(THREADS, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s", "-s", os.path.join(HERE, "auth.lua"), f"http://127.0.0.1:{port}{path}"],
                          env=env, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = {m.group(1): to_ms(m.group(2), m.group(3)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
