@@ -14,6 +14,9 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 THREADS = 2
 PG_URL = os.environ.get("BENCH_DATABASE_URL")
+# A smoke run (CI) proves the script works: shorter scenarios and a smaller growth phase.
+SMOKE = os.environ.get("BENCH_SMOKE") == "1"
+GROWTH_ACCOUNTS, GROWTH_LOGS = (99, 100) if SMOKE else (999, 1_000)
 HERE = os.path.dirname(os.path.abspath(__file__))
 PASSWORD = "violet harbour engine 42"
 
@@ -256,11 +259,11 @@ def main():
     cookie_g = register(port, "growth@example.com")
     med, _ = api(port, "POST", "/api/v1/medications", {"name": "Ibuprofen"}, cookie_g)
     (gid,) = sql(url, "SELECT id FROM users WHERE email = ?", ("growth@example.com",))[0]
-    bulk_logs(url, [(gid, med["id"])], 1_000)
+    bulk_logs(url, [(gid, med["id"])], GROWTH_LOGS)
     wrk(port, "/api/v1/logs/medications?limit=20", warm, CONNECTIONS, cookie=cookie_g)
     small = wrk(port, "/api/v1/logs/medications?limit=20", SECONDS, CONNECTIONS, cookie=cookie_g)
-    others = extra_accounts(url, 999, gid)
-    bulk_logs(url, others, 1_000)
+    others = extra_accounts(url, GROWTH_ACCOUNTS, gid)
+    bulk_logs(url, others, GROWTH_LOGS)
     wrk(port, "/api/v1/logs/medications?limit=20", warm, CONNECTIONS, cookie=cookie_g)
     big = wrk(port, "/api/v1/logs/medications?limit=20", SECONDS, CONNECTIONS, cookie=cookie_g)
     server.stop()
@@ -275,7 +278,8 @@ def main():
     print()
     print(f"single login (≈ one Argon2id hash): {single['p50']:.1f} ms → Argon2 limit {cores / hash_s:.0f} logins/s; (g) reached {login['rps'] / (cores / hash_s):.0%} of it")
     print(f"/health while logins saturate the CPU: p99 {during.get('p99', 0):.2f} ms")
-    print(f"growth: (b) p50 {small['p50']:.2f} ms with 1 000 logs, {big['p50']:.2f} ms with 1 000 000 logs ({big['p50'] / max(small['p50'], 1e-9):.2f}x); p99 {small['p99']:.2f} → {big['p99']:.2f} ms")
+    total = (GROWTH_ACCOUNTS + 1) * GROWTH_LOGS
+    print(f"growth: (b) p50 {small['p50']:.2f} ms with {GROWTH_LOGS} logs, {big['p50']:.2f} ms with {total} logs ({big['p50'] / max(small['p50'], 1e-9):.2f}x); p99 {small['p99']:.2f} → {big['p99']:.2f} ms")
     print(f"memory: idle RSS {idle_rss / 1024:.1f} MiB, peak RSS {peak_rss / 1024:.1f} MiB")
     print(f"start-up to /health/ready on a migrated database: {startup * 1000:.0f} ms")
     errors = sum(r["errors"] for r in results)
