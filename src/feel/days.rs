@@ -15,7 +15,11 @@ pub struct TwoDays {
 
 fn start_of(date: Date, tz: &TimeZone) -> Option<Timestamp> {
     // start_of_day, not midnight: in zones that change clocks at midnight, 00:00 may not exist.
-    let zoned = date.to_zoned_datetime(tz.clone()).ok()?.start_of_day().ok()?;
+    let zoned = date
+        .to_zoned_datetime(tz.clone())
+        .ok()?
+        .start_of_day()
+        .ok()?;
     Some(Timestamp::from_jiff(zoned.timestamp()))
 }
 
