@@ -78,7 +78,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    openapi::complete(api_routes().split_for_parts().1)
 }
 
 pub struct App {
@@ -177,7 +177,10 @@ pub fn router(state: AppState) -> Router {
     let routes = api
         .route("/metrics", axum::routing::get(telemetry::metrics_route))
         .route_layer(middleware::from_fn(http::metrics::remember_route))
-        .merge(openapi::routes(document, config.docs_enabled))
+        .merge(openapi::routes(
+            openapi::complete(document),
+            config.docs_enabled,
+        ))
         .fallback(http::problem::not_found)
         .with_state(state.clone());
 
