@@ -27,6 +27,7 @@ use crate::{
     error::ApiError,
     feel, health,
     http::{self, rate_limit::RateLimiters},
+    medications,
     openapi::{self, ApiDoc},
     telemetry,
 };
@@ -74,6 +75,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(auth::routes::router())
         .merge(account::routes::router())
         .merge(feel::routes::router())
+        .merge(medications::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

@@ -11,6 +11,7 @@ pub mod feel;
 pub mod health;
 pub mod http;
 pub mod input;
+pub mod medications;
 pub mod openapi;
 pub mod pagination;
 pub mod telemetry;

@@ -51,8 +51,7 @@ pub async fn sweep(db: &Db) -> Result<u64, ApiError> {
             "DELETE FROM sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1"
         )
         .bind(now)
-    )
-    .map_err(crate::db::DbError::from)?;
+    )?;
     Ok(deleted)
 }
 

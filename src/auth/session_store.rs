@@ -93,7 +93,7 @@ impl SessionStore for DbSessionStore {
                     .bind(Timestamp::from_millis(auth.absolute_expires_at))
                     .bind(Timestamp::now())
             )
-            .map_err(|e| backend(DbError::from(e)))?;
+            .map_err(backend)?;
             if inserted == 1 {
                 return Ok(());
             }
@@ -111,7 +111,7 @@ impl SessionStore for DbSessionStore {
                 .bind(digest(&record.id))
                 .bind(Timestamp::from_millis(auth.idle_expires_at))
         )
-        .map_err(|e| backend(DbError::from(e)))?;
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -146,7 +146,7 @@ impl SessionStore for DbSessionStore {
             &self.db,
             sqlx::query("DELETE FROM sessions WHERE id = $1").bind(digest(session_id))
         )
-        .map_err(|e| backend(DbError::from(e)))?;
+        .map_err(backend)?;
         Ok(())
     }
 }

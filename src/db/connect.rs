@@ -6,7 +6,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Db, DbError, SqliteDb};
+use super::{Db, DbError, GroupWriter, SqliteDb};
 use crate::config::Config;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -35,7 +35,10 @@ pub async fn connect(config: &Config) -> Result<Db, DbError> {
             .acquire_timeout(config.db_acquire_timeout)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Db::Sqlite(SqliteDb { writer, readers }))
+        Ok(Db::Sqlite(SqliteDb {
+            writer: GroupWriter::new(writer),
+            readers,
+        }))
     } else {
         let pool = PgPoolOptions::new()
             .max_connections(config.db_max_connections.unwrap_or(2 * cores))
@@ -48,7 +51,7 @@ pub async fn connect(config: &Config) -> Result<Db, DbError> {
 
 pub async fn migrate(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
     match db {
-        Db::Sqlite(sqlite) => SQLITE_MIGRATIONS.run(&sqlite.writer).await,
+        Db::Sqlite(sqlite) => SQLITE_MIGRATIONS.run(sqlite.writer.pool()).await,
         Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
     }
 }

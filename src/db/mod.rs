@@ -5,18 +5,19 @@
 
 mod connect;
 mod error;
+mod group_commit;
 
 pub use connect::{connect, migrate, readiness};
 pub use error::DbError;
+pub use group_commit::GroupWriter;
 
 use sqlx::{PgPool, SqlitePool};
 
-/// SQLite allows one writer at a time, so all writes share exactly one connection (and begin
-/// `IMMEDIATE`, so a transaction never has to upgrade its lock and fail with `SQLITE_BUSY`);
-/// readers run beside it thanks to WAL.
+/// SQLite allows one writer at a time, so all writes share exactly one connection, behind a
+/// group committer (see `group_commit`); readers run beside it thanks to WAL.
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
-    pub writer: SqlitePool,
+    pub writer: GroupWriter,
     pub readers: SqlitePool,
 }
 
@@ -38,8 +39,8 @@ impl Db {
     pub fn pool_usage(&self) -> (usize, usize) {
         match self {
             Self::Sqlite(db) => {
-                let idle = db.writer.num_idle() + db.readers.num_idle();
-                let size = db.writer.size() as usize + db.readers.size() as usize;
+                let idle = db.writer.pool().num_idle() + db.readers.num_idle();
+                let size = db.writer.pool().size() as usize + db.readers.size() as usize;
                 (idle, size.saturating_sub(idle))
             }
             Self::Postgres(pool) => {
@@ -76,50 +77,46 @@ macro_rules! read {
     };
 }
 
-/// Runs a single auto-committed statement on the writer.
+/// Runs `$body` with `$conn` bound to a writing executor (its own transaction: on SQLite a
+/// savepoint of the group commit, answered once durable).
+/// Evaluates to `Result<T, DbError>`.
 macro_rules! on_writer {
     ($db:expr, |$conn:ident| $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite(sqlite) => {
-                let $conn = &sqlite.writer;
-                $body
-            }
-            $crate::db::Db::Postgres(pool) => {
-                let $conn = pool;
-                $body
-            }
-        }
+        (async {
+            Ok::<_, $crate::db::DbError>($crate::db::transaction!($db, |tx| {
+                let $conn = &mut *tx;
+                $body?
+            }))
+        })
+        .await
     };
 }
 
-/// Executes a statement (`$query` is an `sqlx::query(...)` with its binds) on the writer;
-/// evaluates to `Result<u64, sqlx::Error>`, the number of rows affected.
+/// Executes a statement (`$query` is an `sqlx::query(...)` with its binds) as its own durable
+/// transaction; evaluates to `Result<u64, DbError>`, the number of rows affected.
 macro_rules! execute {
     ($db:expr, $query:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite(sqlite) => $query
-                .execute(&sqlite.writer)
-                .await
-                .map(|r| r.rows_affected()),
-            $crate::db::Db::Postgres(pool) => $query.execute(pool).await.map(|r| r.rows_affected()),
-        }
+        (async {
+            Ok::<u64, $crate::db::DbError>($crate::db::transaction!($db, |tx| {
+                $query.execute(&mut *tx).await?.rows_affected()
+            }))
+        })
+        .await
     };
 }
 
 /// Runs `$body` inside a write transaction bound to `$tx` (use `&mut *$tx` as the executor) and
-/// commits it. An early return or `?` inside `$body` drops the transaction, which rolls it back.
-/// The enclosing function must return a `Result` whose error converts from [`DbError`].
+/// commits it durably. An early return or `?` inside `$body` drops the transaction, which rolls
+/// it back. The enclosing function must return a `Result` whose error converts from [`DbError`].
 macro_rules! transaction {
     ($db:expr, |$tx:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite(sqlite) => {
-                let mut $tx = sqlite
-                    .writer
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err($crate::db::DbError::from)?;
+                let mut guard = sqlite.writer.lock().await?;
+                let mut $tx = guard.savepoint().await?;
                 let out = $body;
                 $tx.commit().await.map_err($crate::db::DbError::from)?;
+                guard.durable().await?;
                 out
             }
             $crate::db::Db::Postgres(pool) => {

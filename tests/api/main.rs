@@ -4,4 +4,6 @@ mod helpers;
 
 mod auth;
 mod basics;
+mod medication_logs;
+mod medications;
 mod openapi;

@@ -1,0 +1,20 @@
+-- wrk script: sends the session cookie (from the COOKIE environment variable) on every request,
+-- and the method and body given by METHOD and BODY.
+local cookie = os.getenv("COOKIE")
+local body = os.getenv("BODY")
+wrk.method = os.getenv("METHOD") or "GET"
+if cookie then wrk.headers["Cookie"] = cookie end
+if body then
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+-- Count every non-2xx answer as an error in the summary wrk prints.
+local failures = 0
+function response(status, headers, body)
+  if status < 200 or status > 299 then failures = failures + 1 end
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("non2xx=%d\n", summary.errors.status))
+end

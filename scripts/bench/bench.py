@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""medtracker benchmark: one table of requests/s, p50, p99, errors and the server's peak RSS.
+
+Usage: bench.py PATH_TO_RELEASE_BINARY. Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64),
+BENCH_DATABASE_URL (a PostgreSQL server URL; default: a fresh SQLite file).
+Every figure is also given as a ratio against the /health baseline of the same run, because
+absolute numbers on shared machines drift and ratios do not.
+"""
+import json, os, re, signal, threading, socket, sqlite3, subprocess, sys, tempfile, time, uuid
+import http.client
+
+BIN = sys.argv[1]
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
+THREADS = 2
+PG_URL = os.environ.get("BENCH_DATABASE_URL")
+HERE = os.path.dirname(os.path.abspath(__file__))
+PASSWORD = "violet harbour engine 42"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, database_url, port):
+        self.database_url, self.port = database_url, port
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, DATABASE_URL=self.database_url, BIND_ADDR=f"127.0.0.1:{self.port}",
+                   RATE_LIMIT_ENABLED="false", APP_ENV="test", LOCKOUT_THRESHOLD="1000000",
+                   RUST_LOG="warn", LOG_FORMAT="json")
+        began = time.perf_counter()
+        self.proc = subprocess.Popen([BIN], env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(tempfile.gettempdir(), "medtracker-bench.log"), "a"))
+        while True:
+            try:
+                status, _, _ = request(self.port, "GET", "/health/ready")
+                if status == 200:
+                    return time.perf_counter() - began
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                sys.exit("the server exited during start-up")
+            if time.perf_counter() - began > 30:
+                sys.exit("the server did not become ready in 30 s")
+            time.sleep(0.002)
+
+    def rss_kib(self, field):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=15)
+
+
+def request(port, method, path, body=None, cookie=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        body = json.dumps(body)
+    if cookie:
+        headers["Cookie"] = cookie
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    cookies = [v for k, v in resp.getheaders() if k.lower() == "set-cookie"]
+    conn.close()
+    return resp.status, (json.loads(data) if data else None), cookies
+
+
+def api(port, method, path, body=None, cookie=None, expect=(200, 201, 204)):
+    status, data, cookies = request(port, method, path, body, cookie)
+    if status not in expect:
+        sys.exit(f"{method} {path} answered {status}: {data}")
+    return data, cookies
+
+
+def register(port, email):
+    _, cookies = api(port, "POST", "/auth/register", {"email": email, "password": PASSWORD, "timezone": "Europe/Berlin"})
+    return cookies[0].split(";")[0]
+
+
+def seed_diary(port, cookie):
+    """A realistic small diary through the API: conditions, doctors, medications, symptom types."""
+    doctors = [api(port, "POST", "/api/v1/doctors", {"name": f"Dr. {n}", "specialty": "General practice"}, cookie)[0]["id"] for n in ("Adler", "Berg", "Chen")]
+    conditions = [api(port, "POST", "/api/v1/conditions", {"name": n}, cookie)[0]["id"] for n in ("Migraine", "Asthma", "Hypertension", "Eczema", "Insomnia")]
+    for d in doctors:
+        for c in conditions[:3]:
+            api(port, "PUT", f"/api/v1/doctors/{d}/conditions/{c}", None, cookie)
+    meds = [api(port, "POST", "/api/v1/medications", {"name": n, "dosage": "10 mg", "condition_id": conditions[i % 5], "prescribing_doctor_id": doctors[i % 3]}, cookie)[0]["id"] for i, n in enumerate(("Ibuprofen", "Salbutamol", "Ramipril", "Melatonin"))]
+    types = [api(port, "POST", "/api/v1/symptom-types", {"name": n}, cookie)[0]["id"] for n in ("Headache", "Cough", "Fatigue")]
+    now = time.time()
+    for day in range(2):
+        for t in types:
+            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - day * 86400 - 600))
+            api(port, "POST", "/api/v1/logs/symptoms", {"symptom_type_id": t, "severity": 3 + day * 2, "started_at": at}, cookie)
+        api(port, "POST", "/api/v1/logs/medications", {"medication_id": meds[0], "effectiveness": 4, "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - day * 86400 - 300))}, cookie)
+    return meds, types
+
+
+def bulk_logs(database_url, user_ids_and_meds, per_account):
+    """Inserts many medication logs straight into the store (the API would take minutes)."""
+    now_ms = int(time.time() * 1000)
+    rows = []
+    for user_id, med_id in user_ids_and_meds:
+        for i in range(per_account):
+            rows.append((str(uuid.uuid4()), user_id, med_id, now_ms - 3_600_000 - i * 600_000, 1.0, "tablet", 3, now_ms, now_ms))
+    if database_url.startswith("sqlite"):
+        db = sqlite3.connect(database_url.split("://", 1)[1])
+        db.executemany("INSERT INTO medication_logs (id, user_id, medication_id, taken_at, dose_amount, dose_unit, effectiveness, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        db.commit()
+        db.close()
+    else:
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            for r in rows:
+                f.write(",".join(str(x) for x in r[:3]) + f",{ms_to_iso(r[3])},{r[4]},{r[5]},{r[6]},{ms_to_iso(r[7])},{ms_to_iso(r[8])}\n")
+        subprocess.run(["psql", "-q", database_url, "-c", f"\\copy medication_logs (id, user_id, medication_id, taken_at, dose_amount, dose_unit, effectiveness, created_at, updated_at) FROM '{f.name}' CSV"], check=True)
+        os.unlink(f.name)
+
+
+def ms_to_iso(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
+
+
+def sql(database_url, statement, params=()):
+    if database_url.startswith("sqlite"):
+        db = sqlite3.connect(database_url.split("://", 1)[1])
+        out = db.execute(statement, params).fetchall()
+        db.commit()
+        db.close()
+        return out
+    text = statement
+    for p in params:
+        text = text.replace("?", f"'{p}'", 1)
+    out = subprocess.run(["psql", "-qAt", database_url, "-c", text], check=True, capture_output=True, text=True).stdout
+    return [tuple(line.split("|")) for line in out.splitlines() if line]
+
+
+def extra_accounts(database_url, count, template_user):
+    """Accounts (with one medication each) inserted through SQL, copying a real password hash."""
+    (hash_,) = sql(database_url, "SELECT password_hash FROM users WHERE id = ?", (template_user,))[0]
+    now_ms = int(time.time() * 1000)
+    pairs = []
+    for i in range(count):
+        uid, mid = str(uuid.uuid4()), str(uuid.uuid4())
+        pairs.append((uid, mid))
+    if database_url.startswith("sqlite"):
+        db = sqlite3.connect(database_url.split("://", 1)[1])
+        db.executemany("INSERT INTO users (id, email, password_hash, timezone, is_demo, created_at, updated_at) VALUES (?,?,?,'UTC',0,?,?)", [(u, f"bench-{u}@example.com", hash_, now_ms, now_ms) for u, _ in pairs])
+        db.executemany("INSERT INTO medications (id, user_id, name, name_key, active, created_at, updated_at) VALUES (?,?,'Paracetamol','paracetamol',1,?,?)", [(m, u, now_ms, now_ms) for u, m in pairs])
+        db.commit()
+        db.close()
+    else:
+        iso = ms_to_iso(now_ms)
+        values_u = ",".join(f"('{u}','bench-{u}@example.com','{hash_}','UTC',false,'{iso}','{iso}')" for u, _ in pairs)
+        values_m = ",".join(f"('{m}','{u}','Paracetamol','paracetamol',true,'{iso}','{iso}')" for u, m in pairs)
+        subprocess.run(["psql", "-q", database_url, "-c", f"INSERT INTO users (id, email, password_hash, timezone, is_demo, created_at, updated_at) VALUES {values_u}; INSERT INTO medications (id, user_id, name, name_key, active, created_at, updated_at) VALUES {values_m}"], check=True)
+    return pairs
+
+
+def wrk(port, path, seconds, connections, cookie=None, method="GET", body=None):
+    env = dict(os.environ)
+    env.pop("COOKIE", None), env.pop("BODY", None)
+    if cookie:
+        env["COOKIE"] = cookie
+    if body is not None:
+        env["BODY"] = json.dumps(body)
+    env["METHOD"] = method
+    out = subprocess.run(["wrk", f"-t{min(THREADS, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "auth.lua"), f"http://127.0.0.1:{port}{path}"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {m.group(1): to_ms(m.group(2), m.group(3)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
+    non2xx = int(re.search(r"non2xx=(\d+)", out).group(1))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
+    return {"rps": rps, "p50": lat.get("50", 0.0), "p99": lat.get("99", 0.0), "errors": non2xx + socket_errors}
+
+
+def to_ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def fresh_database(tag):
+    if PG_URL:
+        name = f"medtracker_bench_{tag}_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", "-q", PG_URL, "-c", f"CREATE DATABASE {name}"], check=True)
+        return PG_URL.rsplit("/", 1)[0] + "/" + name
+    d = tempfile.mkdtemp(prefix="medtracker-bench-")
+    return f"sqlite://{d}/bench.db"
+
+
+def main():
+    results = []
+    warm = max(1, SECONDS // 5)
+
+    # Main run: one account with 10 000 medication logs and a small realistic diary.
+    url = fresh_database("main")
+    port = free_port()
+    server = Server(url, port)
+    server.start()
+    idle_rss = server.rss_kib("VmRSS")
+    cookie = register(port, "bench@example.com")
+    meds, types = seed_diary(port, cookie)
+    (user_id,) = sql(url, "SELECT id FROM users WHERE email = ?", ("bench@example.com",))[0]
+    bulk_logs(url, [(user_id, meds[1])], 10_000)
+
+    def run(name, path, **kw):
+        wrk(port, path, warm, CONNECTIONS, **kw)  # warm-up
+        r = wrk(port, path, SECONDS, CONNECTIONS, **kw)
+        r["name"] = name
+        results.append(r)
+        return r
+
+    base = run("(a) GET /health", "/health")
+    run("(b) GET /api/v1/logs/medications?limit=20 (10k logs)", "/api/v1/logs/medications?limit=20", cookie=cookie)
+    run("(c) POST /api/v1/logs/symptoms", "/api/v1/logs/symptoms", cookie=cookie, method="POST", body={"symptom_type_id": types[0], "severity": 4})
+    run("(d) GET /api/v1/summary", "/api/v1/summary", cookie=cookie)
+    run("(e) GET /api/v1/feel-vs-yesterday", "/api/v1/feel-vs-yesterday", cookie=cookie)
+    run("(f) GET /api/v1/passport", "/api/v1/passport", cookie=cookie)
+    run("(h) GET /metrics", "/metrics")
+
+    # (g) Login is Argon2-bound: its ceiling is cores / single-hash time. The single-hash time is
+    # the latency of one login with nothing else running.
+    single = wrk(port, "/auth/login", SECONDS, 1, method="POST", body={"email": "bench@example.com", "password": PASSWORD})
+    login_body = {"email": "bench@example.com", "password": PASSWORD}
+    # /health latency while logins saturate the CPU (hashing must not block the async workers).
+    during = {}
+    t = threading.Thread(target=lambda: during.update(wrk(port, "/health", SECONDS, 4)))
+    t.start()
+    login = wrk(port, "/auth/login", SECONDS, CONNECTIONS, method="POST", body=login_body)
+    t.join()
+    login["name"] = "(g) POST /auth/login"
+    results.append(login)
+    peak_rss = server.rss_kib("VmHWM")
+    server.stop()
+
+    # Start-up on an already-migrated database.
+    server = Server(url, free_port())
+    startup = server.start()
+    server.stop()
+
+    # Growth: (b) with 1 000 logs in the database, then with 1 000 000 over 1 000 accounts.
+    url = fresh_database("growth")
+    port = free_port()
+    server = Server(url, port)
+    server.start()
+    cookie_g = register(port, "growth@example.com")
+    med, _ = api(port, "POST", "/api/v1/medications", {"name": "Ibuprofen"}, cookie_g)
+    (gid,) = sql(url, "SELECT id FROM users WHERE email = ?", ("growth@example.com",))[0]
+    bulk_logs(url, [(gid, med["id"])], 1_000)
+    wrk(port, "/api/v1/logs/medications?limit=20", warm, CONNECTIONS, cookie=cookie_g)
+    small = wrk(port, "/api/v1/logs/medications?limit=20", SECONDS, CONNECTIONS, cookie=cookie_g)
+    others = extra_accounts(url, 999, gid)
+    bulk_logs(url, others, 1_000)
+    wrk(port, "/api/v1/logs/medications?limit=20", warm, CONNECTIONS, cookie=cookie_g)
+    big = wrk(port, "/api/v1/logs/medications?limit=20", SECONDS, CONNECTIONS, cookie=cookie_g)
+    server.stop()
+
+    cores = os.cpu_count() or 1
+    hash_s = single["p50"] / 1000.0
+    print()
+    print(f"medtracker benchmark: {'PostgreSQL' if PG_URL else 'SQLite'}, {CONNECTIONS} connections, {SECONDS} s per scenario, {cores} cores")
+    print(f"{'scenario':58} {'req/s':>10} {'vs (a)':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for r in results:
+        print(f"{r['name']:58} {r['rps']:>10.0f} {r['rps'] / base['rps']:>6.1%} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>7}")
+    print()
+    print(f"single login (≈ one Argon2id hash): {single['p50']:.1f} ms → Argon2 limit {cores / hash_s:.0f} logins/s; (g) reached {login['rps'] / (cores / hash_s):.0%} of it")
+    print(f"/health while logins saturate the CPU: p99 {during.get('p99', 0):.2f} ms")
+    print(f"growth: (b) p50 {small['p50']:.2f} ms with 1 000 logs, {big['p50']:.2f} ms with 1 000 000 logs ({big['p50'] / max(small['p50'], 1e-9):.2f}x); p99 {small['p99']:.2f} → {big['p99']:.2f} ms")
+    print(f"memory: idle RSS {idle_rss / 1024:.1f} MiB, peak RSS {peak_rss / 1024:.1f} MiB")
+    print(f"start-up to /health/ready on a migrated database: {startup * 1000:.0f} ms")
+    errors = sum(r["errors"] for r in results)
+    if errors:
+        sys.exit(f"{errors} requests failed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+//! `/api/v1/logs/medications`: doses taken.
+
+use axum::{Json, extract::State, http::StatusCode};
+use metrics::counter;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    model::{LogFields, LogPatch, MedicationLog, MedicationLogInput, MedicationLogPatchInput},
+    store::{self, LogFilter, LogWrite},
+};
+use crate::{
+    app::AppState,
+    auth::CurrentUser,
+    error::{ApiError, ApiResult, Problem},
+    http::{json::JsonObject, path::IdPath, query::QueryParams},
+    pagination::Page,
+    types::{Id, Timestamp},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_logs, create_log))
+        .routes(routes!(get_log, update_log, delete_log))
+}
+
+/// The answer to a write, once the store has judged the medication it names.
+fn saved(write: LogWrite) -> ApiResult<MedicationLog> {
+    match write {
+        LogWrite::Saved(log) => Ok(log),
+        LogWrite::LogNotFound => Err(ApiError::NotFound),
+        // Another account's medication is refused exactly like one that does not exist.
+        LogWrite::MedicationNotFound => Err(ApiError::field("medication_id", "does not exist")),
+        LogWrite::MedicationInactive => Err(ApiError::Rule {
+            code: "medication_inactive",
+            field: "medication_id",
+            detail: "this medication is inactive; activate it to log doses".into(),
+        }),
+    }
+}
+
+/// The account's medication logs, newest first, one page at a time.
+#[utoipa::path(get, path = "/api/v1/logs/medications", tag = "medication-logs", security(("session" = [])),
+    params(
+        ("from" = Option<Timestamp>, Query, description = "Only logs taken at or after this time (RFC 3339)"),
+        ("to" = Option<Timestamp>, Query, description = "Only logs taken before this time (RFC 3339)"),
+        ("medication_id" = Option<Id>, Query, description = "Only logs of this medication"),
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
+    ),
+    responses(
+        (status = 200, description = "A page of logs, newest first (by `taken_at`, then id)", body = Page<MedicationLog>),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad time, id, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_logs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    mut query: QueryParams,
+) -> ApiResult<Json<Page<MedicationLog>>> {
+    let filter = LogFilter {
+        from: query.timestamp("from"),
+        to: query.timestamp("to"),
+        medication_id: query.id("medication_id"),
+    };
+    let limit = query.limit();
+    let cursor = query.cursor();
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && to < from
+    {
+        query.error("to", "must not be before from");
+    }
+    query.finish()?;
+    let page = store::list_logs(&state.db, user.id, &filter, limit, cursor).await?;
+    Ok(Json(page))
+}
+
+/// Log a dose.
+#[utoipa::path(post, path = "/api/v1/logs/medications", tag = "medication-logs", security(("session" = [])),
+    request_body = MedicationLogInput,
+    responses(
+        (status = 201, description = "The new log", body = MedicationLog),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (also for a medication that is not the account's own), or `medication_inactive`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonObject(body): JsonObject,
+) -> ApiResult<(StatusCode, Json<MedicationLog>)> {
+    let new = LogFields::parse(body, Timestamp::now())?;
+    let log = saved(store::insert_log(&state.db, user.id, &new).await?)?;
+    counter!("medication_logs_created_total").increment(1);
+    Ok((StatusCode::CREATED, Json(log)))
+}
+
+/// One medication log.
+#[utoipa::path(get, path = "/api/v1/logs/medications/{id}", tag = "medication-logs", security(("session" = [])),
+    params(("id" = Id, Path, description = "The log's id")),
+    responses(
+        (status = 200, description = "The log", body = MedicationLog),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<MedicationLog>> {
+    let log = store::find_log(&state.db, user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(log))
+}
+
+/// Change a medication log (JSON Merge Patch).
+#[utoipa::path(patch, path = "/api/v1/logs/medications/{id}", tag = "medication-logs", security(("session" = [])),
+    params(("id" = Id, Path, description = "The log's id")),
+    request_body = MedicationLogPatchInput,
+    responses(
+        (status = 200, description = "The updated log", body = MedicationLog),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, or `medication_inactive` when moving the log to an inactive medication", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn update_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Json<MedicationLog>> {
+    let patch = LogPatch::parse(body, Timestamp::now())?;
+    let log = saved(store::update_log(&state.db, user.id, id, patch).await?)?;
+    Ok(Json(log))
+}
+
+/// Delete a medication log.
+#[utoipa::path(delete, path = "/api/v1/logs/medications/{id}", tag = "medication-logs", security(("session" = [])),
+    params(("id" = Id, Path, description = "The log's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn delete_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    if store::delete_log(&state.db, user.id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

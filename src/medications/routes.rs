@@ -1,0 +1,248 @@
+//! `/api/v1/medications`: the account's master list of medications.
+
+use axum::{Json, extract::State, http::StatusCode};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    model::{
+        Medication, MedicationFields, MedicationInput, MedicationPatch, MedicationPatchInput,
+        SEARCH_MAX,
+    },
+    store::{self, Deletion, ListFilter},
+};
+use crate::{
+    app::AppState,
+    auth::CurrentUser,
+    db::{self, Db, DbError},
+    error::{ApiError, ApiResult, FieldError, Problem},
+    http::{json::JsonObject, path::IdPath, query::QueryParams},
+    pagination::Items,
+    types::Id,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_medications, create_medication))
+        .routes(routes!(
+            get_medication,
+            update_medication,
+            delete_medication
+        ))
+        .routes(routes!(deactivate_medication))
+        .routes(routes!(activate_medication))
+}
+
+/// Refuses references to doctors or conditions that are not the account's own, naming each
+/// field, exactly as for records that do not exist.
+async fn check_references(
+    db: &Db,
+    user_id: Id,
+    doctor: Option<Id>,
+    condition: Option<Id>,
+) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    for (field, table, id) in [
+        ("prescribing_doctor_id", "doctors", doctor),
+        ("condition_id", "conditions", condition),
+    ] {
+        if let Some(id) = id
+            && !db::owns(db, table, user_id, id).await?
+        {
+            errors.push(FieldError::new(field, "does not exist"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// A doctor or condition deleted between the check and the write fails its foreign key: answer
+/// as if the check had seen it gone.
+async fn refused_reference(
+    err: DbError,
+    db: &Db,
+    user_id: Id,
+    doctor: Option<Id>,
+    condition: Option<Id>,
+) -> ApiError {
+    match err {
+        DbError::ForeignKey(_) => match check_references(db, user_id, doctor, condition).await {
+            Err(refused) => refused,
+            Ok(()) => ApiError::internal(err),
+        },
+        other => other.into(),
+    }
+}
+
+/// The account's medications, active and inactive unless `active` is given.
+#[utoipa::path(get, path = "/api/v1/medications", tag = "medications", security(("session" = [])),
+    params(
+        ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) medications"),
+        ("q" = Option<String>, Query, description = "A case-insensitive part of the name", example = "ibu"),
+    ),
+    responses(
+        (status = 200, description = "Medications ordered by name", body = Items<Medication>),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad `active` or `q`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_medications(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    mut query: QueryParams,
+) -> ApiResult<Json<Items<Medication>>> {
+    let filter = ListFilter {
+        active: query.boolean("active"),
+        search: query.search("q", SEARCH_MAX),
+    };
+    query.finish()?;
+    let items = store::list(&state.db, user.id, &filter).await?;
+    Ok(Json(Items { items }))
+}
+
+/// Add a medication.
+#[utoipa::path(post, path = "/api/v1/medications", tag = "medications", security(("session" = [])),
+    request_body = MedicationInput,
+    responses(
+        (status = 201, description = "The new medication", body = Medication),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_name`: the account has a medication of this name (compared case-insensitively)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, also for a doctor or condition that is not the account's own", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_medication(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonObject(body): JsonObject,
+) -> ApiResult<(StatusCode, Json<Medication>)> {
+    let new = MedicationFields::parse(body)?;
+    let (doctor, condition) = (new.prescribing_doctor_id, new.condition_id);
+    check_references(&state.db, user.id, doctor, condition).await?;
+    match store::insert(&state.db, user.id, &new).await {
+        Ok(medication) => Ok((StatusCode::CREATED, Json(medication))),
+        Err(err) => Err(refused_reference(err, &state.db, user.id, doctor, condition).await),
+    }
+}
+
+/// One medication.
+#[utoipa::path(get, path = "/api/v1/medications/{id}", tag = "medications", security(("session" = [])),
+    params(("id" = Id, Path, description = "The medication's id")),
+    responses(
+        (status = 200, description = "The medication", body = Medication),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_medication(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Medication>> {
+    let medication = store::find(&state.db, user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(medication))
+}
+
+/// Change a medication (JSON Merge Patch).
+#[utoipa::path(patch, path = "/api/v1/medications/{id}", tag = "medications", security(("session" = [])),
+    params(("id" = Id, Path, description = "The medication's id")),
+    request_body = MedicationPatchInput,
+    responses(
+        (status = 200, description = "The updated medication", body = Medication),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_name`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn update_medication(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Json<Medication>> {
+    let patch = MedicationPatch::parse(body)?;
+    // Another account's medication is a 404 before any body reference is judged.
+    store::find(&state.db, user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let (doctor, condition) = patch.references();
+    check_references(&state.db, user.id, doctor, condition).await?;
+    match store::update(&state.db, user.id, id, patch).await {
+        Ok(medication) => Ok(Json(medication.ok_or(ApiError::NotFound)?)),
+        Err(err) => Err(refused_reference(err, &state.db, user.id, doctor, condition).await),
+    }
+}
+
+/// Delete a medication that no log refers to.
+#[utoipa::path(delete, path = "/api/v1/medications/{id}", tag = "medications", security(("session" = [])),
+    params(("id" = Id, Path, description = "The medication's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`medication_in_use`: logs refer to it; deactivate it instead", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn delete_medication(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    match store::delete(&state.db, user.id, id).await? {
+        Deletion::Deleted => Ok(StatusCode::NO_CONTENT),
+        Deletion::InUse => Err(ApiError::Conflict {
+            code: "medication_in_use",
+            detail: "logs refer to this medication; deactivate it instead".into(),
+        }),
+        Deletion::NotFound => Err(ApiError::NotFound),
+    }
+}
+
+/// Stop offering a medication for new logs; its history stays. Idempotent.
+#[utoipa::path(post, path = "/api/v1/medications/{id}/deactivate", tag = "medications", security(("session" = [])),
+    params(("id" = Id, Path, description = "The medication's id")),
+    responses(
+        (status = 200, description = "The inactive medication", body = Medication),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn deactivate_medication(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Medication>> {
+    set_active(&state.db, user.id, id, false).await
+}
+
+/// Offer a medication for new logs again. Idempotent.
+#[utoipa::path(post, path = "/api/v1/medications/{id}/activate", tag = "medications", security(("session" = [])),
+    params(("id" = Id, Path, description = "The medication's id")),
+    responses(
+        (status = 200, description = "The active medication", body = Medication),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn activate_medication(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Medication>> {
+    set_active(&state.db, user.id, id, true).await
+}
+
+async fn set_active(db: &Db, user_id: Id, id: Id, active: bool) -> ApiResult<Json<Medication>> {
+    let medication = store::set_active(db, user_id, id, active)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(medication))
+}

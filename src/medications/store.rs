@@ -1,0 +1,227 @@
+//! The SQL of the `medications` table. Every query is scoped to the account.
+
+use super::model::{Medication, MedicationFields, MedicationPatch};
+use crate::{
+    db::{Db, DbError, on_writer, read, transaction},
+    input::name_key,
+    types::{Id, Timestamp},
+};
+
+const COLUMNS: &str = "id, name, dosage, form, purpose, frequency, prescribing_doctor_id, \
+    condition_id, notes, active, created_at, updated_at";
+
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub active: Option<bool>,
+    /// A case-insensitive substring of the name.
+    pub search: Option<String>,
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with the pattern's own wildcards escaped.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The account's medications, ordered by name key, then id.
+pub async fn list(db: &Db, user_id: Id, filter: &ListFilter) -> Result<Vec<Medication>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS}, name_key FROM medications WHERE user_id = $1 \
+         AND ($2 IS NULL OR active = $2) AND ($3 IS NULL OR name_key LIKE $3 ESCAPE '\\')"
+    );
+    let pattern = filter
+        .search
+        .as_deref()
+        .map(|q| contains_pattern(&name_key(q)));
+    let mut rows: Vec<Keyed> = read!(db, |conn| sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(filter.active)
+        .bind(pattern.as_deref())
+        .fetch_all(conn)
+        .await)?;
+    // Sorted here rather than by SQL: PostgreSQL sorts text by the database's collation, SQLite by
+    // bytes; Rust's string order (code points) is the same on both.
+    rows.sort_by(|a, b| (&a.name_key, a.medication.id).cmp(&(&b.name_key, b.medication.id)));
+    Ok(rows.into_iter().map(|row| row.medication).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct Keyed {
+    #[sqlx(flatten)]
+    medication: Medication,
+    name_key: String,
+}
+
+pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Medication>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM medications WHERE id = $1 AND user_id = $2");
+    Ok(read!(db, |conn| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await)?)
+}
+
+pub async fn insert(db: &Db, user_id: Id, new: &MedicationFields) -> Result<Medication, DbError> {
+    let sql = format!(
+        "INSERT INTO medications (id, user_id, name, name_key, dosage, form, purpose, frequency, \
+         prescribing_doctor_id, condition_id, notes, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {COLUMNS}"
+    );
+    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
+        .bind(Id::new())
+        .bind(user_id)
+        .bind(&new.name)
+        .bind(name_key(&new.name))
+        .bind(new.dosage.as_deref())
+        .bind(new.form.as_deref())
+        .bind(new.purpose.as_deref())
+        .bind(new.frequency.as_deref())
+        .bind(new.prescribing_doctor_id)
+        .bind(new.condition_id)
+        .bind(new.notes.as_deref())
+        .bind(new.active)
+        .bind(Timestamp::now())
+        .fetch_one(conn)
+        .await)?)
+}
+
+/// Applies a merge patch atomically; `None` when the account has no such medication.
+pub async fn update(
+    db: &Db,
+    user_id: Id,
+    id: Id,
+    patch: MedicationPatch,
+) -> Result<Option<Medication>, DbError> {
+    // A no-op UPDATE reads the row and locks it on both databases, so two concurrent patches of
+    // different fields cannot overwrite each other with stale values.
+    let lock = format!(
+        "UPDATE medications SET updated_at = updated_at WHERE id = $1 AND user_id = $2 \
+         RETURNING {COLUMNS}"
+    );
+    let write = format!(
+        "UPDATE medications SET name = $3, name_key = $4, dosage = $5, form = $6, purpose = $7, \
+         frequency = $8, prescribing_doctor_id = $9, condition_id = $10, notes = $11, \
+         active = $12, updated_at = $13 WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
+    );
+    let updated = transaction!(db, |tx| {
+        let current: Option<Medication> = sqlx::query_as(&lock)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(current) = current else {
+            return Ok(None);
+        };
+        let next = patch.apply(current);
+        let updated: Medication = sqlx::query_as(&write)
+            .bind(id)
+            .bind(user_id)
+            .bind(&next.name)
+            .bind(name_key(&next.name))
+            .bind(next.dosage.as_deref())
+            .bind(next.form.as_deref())
+            .bind(next.purpose.as_deref())
+            .bind(next.frequency.as_deref())
+            .bind(next.prescribing_doctor_id)
+            .bind(next.condition_id)
+            .bind(next.notes.as_deref())
+            .bind(next.active)
+            .bind(Timestamp::now())
+            .fetch_one(&mut *tx)
+            .await?;
+        updated
+    });
+    Ok(Some(updated))
+}
+
+/// Activates or deactivates; a medication already in that state is returned unchanged.
+pub async fn set_active(
+    db: &Db,
+    user_id: Id,
+    id: Id,
+    active: bool,
+) -> Result<Option<Medication>, DbError> {
+    let sql = format!(
+        "UPDATE medications SET active = $3, \
+         updated_at = CASE WHEN active = $3 THEN updated_at ELSE $4 END \
+         WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
+    );
+    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(user_id)
+        .bind(active)
+        .bind(Timestamp::now())
+        .fetch_optional(conn)
+        .await)?)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    Deleted,
+    /// Logs refer to it: history is never orphaned.
+    InUse,
+    NotFound,
+}
+
+pub async fn delete(db: &Db, user_id: Id, id: Id) -> Result<Deletion, DbError> {
+    const DELETE: &str = "DELETE FROM medications WHERE id = $1 AND user_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM medication_logs WHERE medication_id = $1)";
+    const EXISTS: &str = "SELECT COUNT(*) FROM medications WHERE id = $1 AND user_id = $2";
+    let outcome: Result<Deletion, DbError> = async {
+        Ok(transaction!(db, |tx| {
+            let deleted = sqlx::query(DELETE)
+                .bind(id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if deleted > 0 {
+                Deletion::Deleted
+            } else {
+                let count: i64 = sqlx::query_scalar(EXISTS)
+                    .bind(id)
+                    .bind(user_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if count > 0 {
+                    Deletion::InUse
+                } else {
+                    Deletion::NotFound
+                }
+            }
+        }))
+    }
+    .await;
+    match outcome {
+        // A log written by a concurrent request after the NOT EXISTS check.
+        Err(DbError::ForeignKey(_)) => Ok(Deletion::InUse),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_patterns_escape_like_wildcards() {
+        let cases = [
+            ("ibu", "%ibu%"),
+            ("50%", "%50\\%%"),
+            ("a_b", "%a\\_b%"),
+            ("c:\\x", "%c:\\\\x%"),
+            ("ärzte", "%ärzte%"),
+        ];
+        for (text, pattern) in cases {
+            assert_eq!(contains_pattern(text), pattern, "{text}");
+        }
+    }
+}
