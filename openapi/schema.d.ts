@@ -21,6 +21,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/logs/medications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's medication logs, newest first, one page at a time. */
+        get: operations["list_logs"];
+        put?: never;
+        /** Log a dose. */
+        post: operations["create_log"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/logs/medications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One medication log. */
+        get: operations["get_log"];
+        put?: never;
+        post?: never;
+        /** Delete a medication log. */
+        delete: operations["delete_log"];
+        options?: never;
+        head?: never;
+        /** Change a medication log (JSON Merge Patch). */
+        patch: operations["update_log"];
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -37,6 +74,77 @@ export interface paths {
         head?: never;
         /** Change the display name or time zone. */
         patch: operations["update_me"];
+        trace?: never;
+    };
+    "/api/v1/medications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's medications, active and inactive unless `active` is given. */
+        get: operations["list_medications"];
+        put?: never;
+        /** Add a medication. */
+        post: operations["create_medication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/medications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One medication. */
+        get: operations["get_medication"];
+        put?: never;
+        post?: never;
+        /** Delete a medication that no log refers to. */
+        delete: operations["delete_medication"];
+        options?: never;
+        head?: never;
+        /** Change a medication (JSON Merge Patch). */
+        patch: operations["update_medication"];
+        trace?: never;
+    };
+    "/api/v1/medications/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Offer a medication for new logs again. Idempotent. */
+        post: operations["activate_medication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/medications/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop offering a medication for new logs; its history stays. Idempotent. */
+        post: operations["deactivate_medication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/auth/demo": {
@@ -247,6 +355,30 @@ export interface components {
          * @example 019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c
          */
         Id: string;
+        /** @description A plain list: `{"items": [...]}`. */
+        Items_Medication: {
+            items: {
+                id: components["schemas"]["Id"];
+                /** @example Ibuprofen */
+                name: string;
+                /** @example 400 mg */
+                dosage?: string | null;
+                /** @example tablet */
+                form?: string | null;
+                /** @example Headache */
+                purpose?: string | null;
+                /** @example up to 3 times a day */
+                frequency?: string | null;
+                prescribing_doctor_id?: components["schemas"]["Id"] | null;
+                condition_id?: components["schemas"]["Id"] | null;
+                /** @example Take with food. */
+                notes?: string | null;
+                /** @description Inactive medications stay in the history but take no new logs. */
+                active: boolean;
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            }[];
+        };
         /** @description Body of `POST /auth/login`. */
         LoginInput: {
             /**
@@ -256,6 +388,218 @@ export interface components {
             email: string;
             /** @example violet harbour engine 42 */
             password: string;
+        };
+        /** @description A medication as the API shows it. */
+        Medication: {
+            id: components["schemas"]["Id"];
+            /** @example Ibuprofen */
+            name: string;
+            /** @example 400 mg */
+            dosage?: string | null;
+            /** @example tablet */
+            form?: string | null;
+            /** @example Headache */
+            purpose?: string | null;
+            /** @example up to 3 times a day */
+            frequency?: string | null;
+            prescribing_doctor_id?: components["schemas"]["Id"] | null;
+            condition_id?: components["schemas"]["Id"] | null;
+            /** @example Take with food. */
+            notes?: string | null;
+            /** @description Inactive medications stay in the history but take no new logs. */
+            active: boolean;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description Body of `POST /api/v1/medications`. */
+        MedicationInput: {
+            /**
+             * @description Unique per account, compared case-insensitively.
+             * @example Ibuprofen
+             */
+            name: string;
+            /** @example 400 mg */
+            dosage?: string | null;
+            /** @example tablet */
+            form?: string | null;
+            /** @example Headache */
+            purpose?: string | null;
+            /** @example up to 3 times a day */
+            frequency?: string | null;
+            prescribing_doctor_id?: components["schemas"]["Id"] | null;
+            condition_id?: components["schemas"]["Id"] | null;
+            /**
+             * @description May span several lines.
+             * @example Take with food.
+             */
+            notes?: string | null;
+            /**
+             * @description Defaults to `true`.
+             * @example true
+             */
+            active?: boolean | null;
+        };
+        /** @description A dose taken, as the API shows it. */
+        MedicationLog: {
+            id: components["schemas"]["Id"];
+            medication_id: components["schemas"]["Id"];
+            /**
+             * @description The medication's current name.
+             * @example Ibuprofen
+             */
+            medication_name: string;
+            taken_at: components["schemas"]["Timestamp"];
+            /**
+             * Format: double
+             * @example 400
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+            /**
+             * Format: int32
+             * @description 1 (no effect) to 5 (fully effective).
+             * @example 4
+             */
+            effectiveness?: number | null;
+            /** @example slight nausea */
+            side_effects?: string | null;
+            /**
+             * Format: int32
+             * @example 2
+             */
+            side_effect_severity?: number | null;
+            /** @example Taken after breakfast. */
+            notes?: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description Body of `POST /api/v1/logs/medications`. */
+        MedicationLogInput: {
+            /** @description One of the account's active medications. */
+            medication_id: components["schemas"]["Id"];
+            taken_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: double
+             * @description Greater than 0.
+             * @example 400
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+            /**
+             * Format: int32
+             * @example 4
+             */
+            effectiveness?: number | null;
+            /**
+             * @description May span several lines.
+             * @example slight nausea
+             */
+            side_effects?: string | null;
+            /**
+             * Format: int32
+             * @example 2
+             */
+            side_effect_severity?: number | null;
+            /**
+             * @description May span several lines.
+             * @example Taken after breakfast.
+             */
+            notes?: string | null;
+        };
+        /**
+         * @description Body of `PATCH /api/v1/logs/medications/{id}` (JSON Merge Patch): an absent field is
+         *     unchanged, `null` clears an optional field; `medication_id` and `taken_at` cannot be `null`.
+         */
+        MedicationLogPatchInput: {
+            medication_id?: components["schemas"]["Id"] | null;
+            taken_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: double
+             * @example 200
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+            /**
+             * Format: int32
+             * @example 3
+             */
+            effectiveness?: number | null;
+            /** @example none */
+            side_effects?: string | null;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            side_effect_severity?: number | null;
+            /** @example Taken with water. */
+            notes?: string | null;
+        };
+        /**
+         * @description Body of `PATCH /api/v1/medications/{id}` (JSON Merge Patch): an absent field is unchanged,
+         *     `null` clears an optional field; `name` and `active` cannot be `null`.
+         */
+        MedicationPatchInput: {
+            /** @example Ibuprofen */
+            name?: string | null;
+            /** @example 200 mg */
+            dosage?: string | null;
+            /** @example tablet */
+            form?: string | null;
+            /** @example Headache */
+            purpose?: string | null;
+            /** @example twice a day */
+            frequency?: string | null;
+            prescribing_doctor_id?: components["schemas"]["Id"] | null;
+            condition_id?: components["schemas"]["Id"] | null;
+            /** @example Take with food. */
+            notes?: string | null;
+            /** @example false */
+            active?: boolean | null;
+        };
+        /** @description A page of a log list. */
+        Page_MedicationLog: {
+            items: {
+                id: components["schemas"]["Id"];
+                medication_id: components["schemas"]["Id"];
+                /**
+                 * @description The medication's current name.
+                 * @example Ibuprofen
+                 */
+                medication_name: string;
+                taken_at: components["schemas"]["Timestamp"];
+                /**
+                 * Format: double
+                 * @example 400
+                 */
+                dose_amount?: number | null;
+                /** @example mg */
+                dose_unit?: string | null;
+                /**
+                 * Format: int32
+                 * @description 1 (no effect) to 5 (fully effective).
+                 * @example 4
+                 */
+                effectiveness?: number | null;
+                /** @example slight nausea */
+                side_effects?: string | null;
+                /**
+                 * Format: int32
+                 * @example 2
+                 */
+                side_effect_severity?: number | null;
+                /** @example Taken after breakfast. */
+                notes?: string | null;
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next (older) page; `null` on the last page.
+             * @example djE6MTc2NDIzMjIwMDAwMDowMTlhNmIyZS03YzFkLTdmM2EtOWI4ZS0yZDRjNmY4YTBiMWM
+             */
+            next_cursor?: string | null;
         };
         /**
          * @description The body of every error response.
@@ -606,6 +950,328 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_logs: {
+        parameters: {
+            query?: {
+                /** @description Only logs taken at or after this time (RFC 3339) */
+                from?: components["schemas"]["Timestamp"];
+                /** @description Only logs taken before this time (RFC 3339) */
+                to?: components["schemas"]["Timestamp"];
+                /** @description Only logs of this medication */
+                medication_id?: components["schemas"]["Id"];
+                /** @description Page size, 1 to 100 (default 20) */
+                limit?: number;
+                /** @description The previous page's `next_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of logs, newest first (by `taken_at`, then id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MedicationLog"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a bad time, id, limit or cursor */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MedicationLogInput"];
+            };
+        };
+        responses: {
+            /** @description The new log */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MedicationLog"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` (also for a medication that is not the account's own), or `medication_inactive` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The log's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MedicationLog"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The log's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The log's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MedicationLogPatchInput"];
+            };
+        };
+        responses: {
+            /** @description The updated log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MedicationLog"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, or `medication_inactive` when moving the log to an inactive medication */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_me: {
         parameters: {
             query?: never;
@@ -683,6 +1349,460 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_medications: {
+        parameters: {
+            query?: {
+                /** @description Only active (`true`) or inactive (`false`) medications */
+                active?: boolean;
+                /**
+                 * @description A case-insensitive part of the name
+                 * @example ibu
+                 */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Medications ordered by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_Medication"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a bad `active` or `q` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_medication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MedicationInput"];
+            };
+        };
+        responses: {
+            /** @description The new medication */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Medication"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duplicate_name`: the account has a medication of this name (compared case-insensitively) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, also for a doctor or condition that is not the account's own */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_medication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The medication */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Medication"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_medication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `medication_in_use`: logs refer to it; deactivate it instead */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_medication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MedicationPatchInput"];
+            };
+        };
+        responses: {
+            /** @description The updated medication */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Medication"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duplicate_name` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    activate_medication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The active medication */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Medication"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deactivate_medication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The inactive medication */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Medication"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

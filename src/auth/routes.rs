@@ -65,7 +65,11 @@ pub struct RegisterInput {
 pub struct LoginInput {
     #[schema(example = "jan@example.com", format = Email)]
     email: String,
-    #[schema(example = "violet harbour engine 42", min_length = 1, max_length = 1024)]
+    #[schema(
+        example = "violet harbour engine 42",
+        min_length = 1,
+        max_length = 1024
+    )]
     password: String,
 }
 
