@@ -7,3 +7,4 @@ mod basics;
 mod medication_logs;
 mod medications;
 mod openapi;
+mod replicas;
