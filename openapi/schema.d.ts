@@ -654,7 +654,10 @@ export interface components {
              * @example violet harbour engine 42
              */
             password: string;
-            /** @example Jan */
+            /**
+             * @description At most 80 characters; blank means none (stored as `null`).
+             * @example Jan
+             */
             display_name?: string | null;
             /**
              * @description IANA time zone name; defaults to `UTC`.

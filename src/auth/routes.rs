@@ -49,7 +49,8 @@ pub struct RegisterInput {
         max_length = 128
     )]
     password: String,
-    #[schema(example = "Jan", min_length = 1, max_length = 80)]
+    /// At most 80 characters; blank means none (stored as `null`).
+    #[schema(example = "Jan", max_length = 80)]
     display_name: Option<String>,
     /// IANA time zone name; defaults to `UTC`.
     #[schema(example = "Europe/Berlin")]
