@@ -29,7 +29,7 @@ use crate::{
     http::{self, rate_limit::RateLimiters},
     medications,
     openapi::{self, ApiDoc},
-    telemetry,
+    passport, symptoms, telemetry,
 };
 
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -75,7 +75,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(auth::routes::router())
         .merge(account::routes::router())
         .merge(feel::routes::router())
+        .merge(feel::summary::router())
         .merge(medications::router())
+        .merge(symptoms::router())
+        .merge(passport::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).
@@ -178,11 +181,11 @@ pub fn router(state: AppState) -> Router {
 
     let routes = api
         .route("/metrics", axum::routing::get(telemetry::metrics_route))
-        .route_layer(middleware::from_fn(http::metrics::remember_route))
         .merge(openapi::routes(
             openapi::complete(document),
             config.docs_enabled,
         ))
+        .route_layer(middleware::from_fn(http::metrics::remember_route))
         .fallback(http::problem::not_found)
         .with_state(state.clone());
 

@@ -14,5 +14,7 @@ pub mod input;
 pub mod medications;
 pub mod openapi;
 pub mod pagination;
+pub mod passport;
+pub mod symptoms;
 pub mod telemetry;
 pub mod types;

@@ -4,3 +4,4 @@ pub mod compare;
 pub mod days;
 pub mod routes;
 pub mod store;
+pub mod summary;

@@ -71,6 +71,17 @@ impl QueryParams {
         })
     }
 
+    /// `from` (inclusive) and `to` (exclusive); `to` before `from` is refused.
+    pub fn time_range(&mut self) -> (Option<Timestamp>, Option<Timestamp>) {
+        let (from, to) = (self.timestamp("from"), self.timestamp("to"));
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            self.error("to", "must not be before from");
+        }
+        (from, to)
+    }
+
     pub fn date(&mut self, name: &str) -> Option<Date> {
         self.read(name, |raw| {
             Date::parse(raw).ok_or_else(|| "must be a date in the form YYYY-MM-DD".into())

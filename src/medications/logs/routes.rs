@@ -57,18 +57,14 @@ async fn list_logs(
     user: CurrentUser,
     mut query: QueryParams,
 ) -> ApiResult<Json<Page<MedicationLog>>> {
+    let (from, to) = query.time_range();
     let filter = LogFilter {
-        from: query.timestamp("from"),
-        to: query.timestamp("to"),
+        from,
+        to,
         medication_id: query.id("medication_id"),
     };
     let limit = query.limit();
     let cursor = query.cursor();
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && to < from
-    {
-        query.error("to", "must not be before from");
-    }
     query.finish()?;
     let page = store::list_logs(&state.db, user.id, &filter, limit, cursor).await?;
     Ok(Json(page))

@@ -1,0 +1,5 @@
+//! Diagnosed conditions: `/api/v1/conditions`.
+
+pub mod model;
+pub mod routes;
+pub mod store;

@@ -1,0 +1,179 @@
+use axum::{Json, extract::State, http::StatusCode};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    model::{Condition, ConditionPatch, ConditionValues},
+    store,
+};
+use crate::{
+    app::AppState,
+    auth::{CurrentUser, users},
+    error::{ApiError, ApiResult, Problem},
+    http::{json::JsonObject, path::IdPath},
+    pagination::Items,
+    types::Id,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_conditions, create_condition))
+        .routes(routes!(get_condition, update_condition, delete_condition))
+}
+
+/// Body of `POST /api/v1/conditions`.
+#[derive(ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the body; handlers read it field by field"
+)]
+pub struct ConditionInput {
+    /// Unique per account, compared case-insensitively.
+    #[schema(example = "Asthma", min_length = 1, max_length = 100)]
+    name: String,
+    /// `active` (the default) or `resolved`.
+    #[schema(example = "active")]
+    status: Option<String>,
+    /// `YYYY-MM-DD`, not later than today in the account's time zone.
+    #[schema(example = "2019-04-02")]
+    diagnosed_on: Option<String>,
+    /// Multi-line.
+    #[schema(example = "Worse in spring.", max_length = 1000)]
+    notes: Option<String>,
+}
+
+/// Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
+/// `notes`; `name` and `status` cannot be null).
+#[derive(ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the body; handlers read it field by field"
+)]
+pub struct ConditionPatchInput {
+    #[schema(example = "Allergic asthma", min_length = 1, max_length = 100)]
+    name: Option<String>,
+    #[schema(example = "resolved")]
+    status: Option<String>,
+    #[schema(example = "2019-04-02")]
+    diagnosed_on: Option<String>,
+    #[schema(example = "Symptom-free since the move.", max_length = 1000)]
+    notes: Option<String>,
+}
+
+/// Today's date where the account lives (its `timezone`), the latest acceptable diagnosis date.
+/// The account's zone rather than a zone-independent bound (UTC+14), so that "not in the
+/// future" means the same day as everywhere else in the API (feel-vs-yesterday's days).
+async fn account_today(state: &AppState, user_id: Id) -> ApiResult<jiff::civil::Date> {
+    let user = users::find(&state.db, user_id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let tz = jiff::tz::db().get(&user.timezone).map_err(|_| {
+        ApiError::internal(format!("stored time zone `{}` is unknown", user.timezone))
+    })?;
+    Ok(jiff::Timestamp::now().to_zoned_datetime(tz).date())
+}
+
+/// The account's conditions, by name.
+#[utoipa::path(get, path = "/api/v1/conditions", tag = "conditions", security(("session" = [])),
+    responses(
+        (status = 200, description = "Every condition of the account, ordered by name", body = Items<Condition>),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_conditions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Items<Condition>>> {
+    let items = store::list(&state.db, user.id).await?;
+    Ok(Json(Items { items }))
+}
+
+/// Record a condition.
+#[utoipa::path(post, path = "/api/v1/conditions", tag = "conditions", security(("session" = [])),
+    request_body = ConditionInput,
+    responses(
+        (status = 201, description = "The new condition", body = Condition),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_name`: the account has a condition of this name", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_condition(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonObject(body): JsonObject,
+) -> ApiResult<(StatusCode, Json<Condition>)> {
+    let today = account_today(&state, user.id).await?;
+    let values = ConditionValues::from_body(body, today)?;
+    let condition = store::insert(&state.db, user.id, &values).await?;
+    Ok((StatusCode::CREATED, Json(condition)))
+}
+
+/// One condition.
+#[utoipa::path(get, path = "/api/v1/conditions/{id}", tag = "conditions", security(("session" = [])),
+    params(("id" = Id, Path, description = "The condition's id")),
+    responses(
+        (status = 200, description = "The condition", body = Condition),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_condition(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Condition>> {
+    let condition = store::find(&state.db, user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(condition))
+}
+
+/// Change a condition (JSON Merge Patch).
+#[utoipa::path(patch, path = "/api/v1/conditions/{id}", tag = "conditions", security(("session" = [])),
+    params(("id" = Id, Path, description = "The condition's id")),
+    request_body = ConditionPatchInput,
+    responses(
+        (status = 200, description = "The updated condition", body = Condition),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_name`: the account has a condition of this name", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn update_condition(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Json<Condition>> {
+    let current = store::find(&state.db, user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let today = account_today(&state, user.id).await?;
+    let values = ConditionPatch::from_body(body, today)?.apply(current);
+    let condition = store::update(&state.db, user.id, id, &values)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(condition))
+}
+
+/// Delete a condition: its links to doctors go, and medications for it keep no condition.
+#[utoipa::path(delete, path = "/api/v1/conditions/{id}", tag = "conditions", security(("session" = [])),
+    params(("id" = Id, Path, description = "The condition's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn delete_condition(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    if store::delete(&state.db, user.id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

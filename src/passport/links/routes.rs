@@ -1,0 +1,63 @@
+use axum::{extract::State, http::StatusCode};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::store;
+use crate::{
+    app::AppState,
+    auth::CurrentUser,
+    error::{ApiError, ApiResult, Problem},
+    http::path::IdPairPath,
+    types::Id,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(link, unlink))
+}
+
+/// Link a doctor to a condition (idempotent).
+#[utoipa::path(put, path = "/api/v1/doctors/{doctor_id}/conditions/{condition_id}", tag = "doctors",
+    security(("session" = [])),
+    params(
+        ("doctor_id" = Id, Path, description = "The doctor's id"),
+        ("condition_id" = Id, Path, description = "The condition's id"),
+    ),
+    responses(
+        (status = 204, description = "Linked (also when the link existed already)"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: the account has no such doctor or condition", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPairPath(doctor_id, condition_id): IdPairPath,
+) -> ApiResult<StatusCode> {
+    if store::link(&state.db, user.id, doctor_id, condition_id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Unlink a doctor from a condition.
+#[utoipa::path(delete, path = "/api/v1/doctors/{doctor_id}/conditions/{condition_id}", tag = "doctors",
+    security(("session" = [])),
+    params(
+        ("doctor_id" = Id, Path, description = "The doctor's id"),
+        ("condition_id" = Id, Path, description = "The condition's id"),
+    ),
+    responses(
+        (status = 204, description = "Unlinked"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: there is no such link", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn unlink(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPairPath(doctor_id, condition_id): IdPairPath,
+) -> ApiResult<StatusCode> {
+    if store::unlink(&state.db, user.id, doctor_id, condition_id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

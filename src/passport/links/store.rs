@@ -1,0 +1,149 @@
+//! The link table's SQL. Every statement is scoped to the account, and the links of a whole list
+//! of records are read in one query, never one query per record.
+
+use std::collections::HashMap;
+
+use crate::{
+    db::{Db, DbError, execute, read},
+    types::{Id, Timestamp},
+};
+
+/// Record id → the ids linked to it, each list in id (creation) order.
+pub type LinkMap = HashMap<Id, Vec<Id>>;
+
+#[derive(sqlx::FromRow)]
+struct Link {
+    doctor_id: Id,
+    condition_id: Id,
+}
+
+fn group(pairs: impl Iterator<Item = (Id, Id)>) -> LinkMap {
+    let mut map = LinkMap::new();
+    for (key, linked) in pairs {
+        map.entry(key).or_default().push(linked);
+    }
+    for ids in map.values_mut() {
+        ids.sort_unstable();
+    }
+    map
+}
+
+async fn account_links(db: &Db, user_id: Id) -> Result<Vec<Link>, DbError> {
+    const SQL: &str = "SELECT doctor_id, condition_id FROM doctor_conditions WHERE user_id = $1";
+    Ok(read!(db, |conn| sqlx::query_as(SQL)
+        .bind(user_id)
+        .fetch_all(conn)
+        .await)?)
+}
+
+/// For every condition of the account, its doctors.
+pub async fn doctors_by_condition(db: &Db, user_id: Id) -> Result<LinkMap, DbError> {
+    let links = account_links(db, user_id).await?;
+    Ok(group(
+        links.into_iter().map(|l| (l.condition_id, l.doctor_id)),
+    ))
+}
+
+/// For every doctor of the account, their conditions.
+pub async fn conditions_by_doctor(db: &Db, user_id: Id) -> Result<LinkMap, DbError> {
+    let links = account_links(db, user_id).await?;
+    Ok(group(
+        links.into_iter().map(|l| (l.doctor_id, l.condition_id)),
+    ))
+}
+
+pub async fn doctors_of(db: &Db, user_id: Id, condition_id: Id) -> Result<Vec<Id>, DbError> {
+    const SQL: &str =
+        "SELECT doctor_id FROM doctor_conditions WHERE user_id = $1 AND condition_id = $2";
+    let mut ids: Vec<Id> = read!(db, |conn| sqlx::query_scalar(SQL)
+        .bind(user_id)
+        .bind(condition_id)
+        .fetch_all(conn)
+        .await)?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+pub async fn conditions_of(db: &Db, user_id: Id, doctor_id: Id) -> Result<Vec<Id>, DbError> {
+    const SQL: &str =
+        "SELECT condition_id FROM doctor_conditions WHERE user_id = $1 AND doctor_id = $2";
+    let mut ids: Vec<Id> = read!(db, |conn| sqlx::query_scalar(SQL)
+        .bind(user_id)
+        .bind(doctor_id)
+        .fetch_all(conn)
+        .await)?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+async fn is_linked(db: &Db, user_id: Id, doctor_id: Id, condition_id: Id) -> Result<bool, DbError> {
+    const SQL: &str = "SELECT COUNT(*) FROM doctor_conditions \
+                       WHERE doctor_id = $1 AND condition_id = $2 AND user_id = $3";
+    let count: i64 = read!(db, |conn| sqlx::query_scalar(SQL)
+        .bind(doctor_id)
+        .bind(condition_id)
+        .bind(user_id)
+        .fetch_one(conn)
+        .await)?;
+    Ok(count > 0)
+}
+
+/// Links a doctor to a condition, both the account's own; linking twice is not an error.
+/// Returns false when either record is not the account's (nothing is written then).
+pub async fn link(db: &Db, user_id: Id, doctor_id: Id, condition_id: Id) -> Result<bool, DbError> {
+    // Ownership and the insert are one statement, so a record deleted meanwhile cannot be linked.
+    // SQLite needs the WHERE clause to tell the upsert's ON CONFLICT from a join's ON.
+    const SQL: &str = "INSERT INTO doctor_conditions (doctor_id, condition_id, user_id, created_at) \
+                       SELECT d.id, c.id, d.user_id, $4 FROM doctors d JOIN conditions c ON c.user_id = d.user_id \
+                       WHERE d.id = $1 AND c.id = $2 AND d.user_id = $3 \
+                       ON CONFLICT (doctor_id, condition_id) DO NOTHING";
+    let inserted = execute!(
+        db,
+        sqlx::query(SQL)
+            .bind(doctor_id)
+            .bind(condition_id)
+            .bind(user_id)
+            .bind(Timestamp::now())
+    );
+    match inserted {
+        Ok(0) => is_linked(db, user_id, doctor_id, condition_id).await,
+        Ok(_) => Ok(true),
+        // A concurrent delete of the doctor or the condition: it is gone.
+        Err(DbError::ForeignKey(_)) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// Removes a link; false when there was none (or either record is not the account's).
+pub async fn unlink(
+    db: &Db,
+    user_id: Id,
+    doctor_id: Id,
+    condition_id: Id,
+) -> Result<bool, DbError> {
+    const SQL: &str = "DELETE FROM doctor_conditions \
+                       WHERE doctor_id = $1 AND condition_id = $2 AND user_id = $3";
+    let deleted = execute!(
+        db,
+        sqlx::query(SQL)
+            .bind(doctor_id)
+            .bind(condition_id)
+            .bind(user_id)
+    )?;
+    Ok(deleted > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_group_by_record_in_id_order() {
+        let id = |n| Id(uuid::Uuid::from_u128(n));
+        let (a, b, x, y) = (id(10), id(20), id(1), id(2));
+        let map = group([(a, y), (b, x), (a, x)].into_iter());
+        assert_eq!(map.get(&a), Some(&vec![x, y]));
+        assert_eq!(map.get(&b), Some(&vec![x]));
+        assert_eq!(map.get(&x), None);
+    }
+}

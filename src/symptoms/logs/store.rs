@@ -1,0 +1,188 @@
+//! The SQL of symptom logs. Every query is scoped to the account in its `WHERE`, and lists page
+//! by keyset on (started_at, id), never by OFFSET.
+
+use super::model::{LogFilter, LogValues, SymptomLog, SymptomLogRow};
+use crate::{
+    db::{Db, DbError, execute, read, transaction},
+    pagination::{Cursor, Page},
+    types::{Id, Timestamp},
+};
+
+const SELECT: &str = "SELECT l.id, l.symptom_type_id, t.name AS symptom_name, l.started_at, \
+     l.ended_at, l.duration_minutes, l.severity, l.impact, l.notes, l.created_at, l.updated_at \
+     FROM symptom_logs l JOIN symptom_types t ON t.id = l.symptom_type_id AND t.user_id = l.user_id";
+
+/// The account's logs, newest first by `started_at` then id, `limit` per page, starting after
+/// `cursor` (the last item of the previous page).
+pub async fn list_logs(
+    db: &Db,
+    user_id: Id,
+    filter: &LogFilter,
+    limit: i64,
+    cursor: Option<Cursor>,
+) -> Result<Page<SymptomLog>, DbError> {
+    let mut sql = format!("{SELECT} WHERE l.user_id = $1");
+    let mut next = 2;
+    let mut placeholder = || {
+        let p = format!("${next}");
+        next += 1;
+        p
+    };
+    if filter.from.is_some() {
+        sql.push_str(&format!(" AND l.started_at >= {}", placeholder()));
+    }
+    if filter.to.is_some() {
+        sql.push_str(&format!(" AND l.started_at < {}", placeholder()));
+    }
+    if filter.symptom_type_id.is_some() {
+        sql.push_str(&format!(" AND l.symptom_type_id = {}", placeholder()));
+    }
+    if cursor.is_some() {
+        let (at, id) = (placeholder(), placeholder());
+        // A row-value comparison, which both databases can answer from the (user, time, id) index.
+        sql.push_str(&format!(" AND (l.started_at, l.id) < ({at}, {id})"));
+    }
+    sql.push_str(&format!(
+        " ORDER BY l.started_at DESC, l.id DESC LIMIT {}",
+        placeholder()
+    ));
+    let rows: Vec<SymptomLogRow> = read!(db, |conn| {
+        let mut query = sqlx::query_as(&sql).bind(user_id);
+        if let Some(from) = filter.from {
+            query = query.bind(from);
+        }
+        if let Some(to) = filter.to {
+            query = query.bind(to);
+        }
+        if let Some(type_id) = filter.symptom_type_id {
+            query = query.bind(type_id);
+        }
+        if let Some(cursor) = cursor {
+            query = query.bind(cursor.at).bind(cursor.id);
+        }
+        query.bind(limit.saturating_add(1)).fetch_all(conn).await
+    })?;
+    let logs = rows.into_iter().map(SymptomLog::from).collect();
+    Ok(Page::from_rows(logs, limit, SymptomLog::cursor))
+}
+
+pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<SymptomLog>, DbError> {
+    let sql = format!("{SELECT} WHERE l.id = $1 AND l.user_id = $2");
+    let row: Option<SymptomLogRow> = read!(db, |conn| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await)?;
+    Ok(row.map(SymptomLog::from))
+}
+
+/// Writes a new log; `None` when the symptom type is not the account's own.
+pub async fn insert(
+    db: &Db,
+    user_id: Id,
+    values: &LogValues,
+) -> Result<Option<SymptomLog>, DbError> {
+    // The type's owner is checked in the same statement, so no log can point at another account's type.
+    const INSERT: &str = "INSERT INTO symptom_logs (id, user_id, symptom_type_id, started_at, ended_at, \
+         duration_minutes, severity, impact, notes, created_at, updated_at) \
+         SELECT $1, $2, t.id, $4, $5, $6, $7, $8, $9, $10, $10 FROM symptom_types t \
+         WHERE t.id = $3 AND t.user_id = $2";
+    let id = Id::new();
+    let sql = format!("{SELECT} WHERE l.id = $1 AND l.user_id = $2");
+    let row: Option<SymptomLogRow> = transaction!(db, |tx| {
+        let inserted = sqlx::query(INSERT)
+            .bind(id)
+            .bind(user_id)
+            .bind(values.symptom_type_id)
+            .bind(values.started_at)
+            .bind(values.ended_at)
+            .bind(values.duration_minutes)
+            .bind(values.severity)
+            .bind(values.impact)
+            .bind(&values.notes)
+            .bind(Timestamp::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(DbError::from)?
+            .rows_affected();
+        if inserted == 0 {
+            None
+        } else {
+            sqlx::query_as(&sql)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(DbError::from)?
+        }
+    });
+    Ok(row.map(SymptomLog::from))
+}
+
+/// What an update found.
+pub enum Updated {
+    Log(SymptomLog),
+    NotFound,
+    /// The new symptom type is not the account's own.
+    UnknownType,
+}
+
+/// Replaces every stored value of a log.
+pub async fn update(db: &Db, user_id: Id, id: Id, values: &LogValues) -> Result<Updated, DbError> {
+    const UPDATE: &str = "UPDATE symptom_logs SET symptom_type_id = $3, started_at = $4, ended_at = $5, \
+         duration_minutes = $6, severity = $7, impact = $8, notes = $9, updated_at = $10 \
+         WHERE id = $1 AND user_id = $2 \
+         AND EXISTS (SELECT 1 FROM symptom_types t WHERE t.id = $3 AND t.user_id = $2)";
+    const EXISTS: &str = "SELECT COUNT(*) FROM symptom_logs WHERE id = $1 AND user_id = $2";
+    let sql = format!("{SELECT} WHERE l.id = $1 AND l.user_id = $2");
+    let outcome = transaction!(db, |tx| {
+        let updated = sqlx::query(UPDATE)
+            .bind(id)
+            .bind(user_id)
+            .bind(values.symptom_type_id)
+            .bind(values.started_at)
+            .bind(values.ended_at)
+            .bind(values.duration_minutes)
+            .bind(values.severity)
+            .bind(values.impact)
+            .bind(&values.notes)
+            .bind(Timestamp::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(DbError::from)?
+            .rows_affected();
+        if updated == 0 {
+            let count: i64 = sqlx::query_scalar(EXISTS)
+                .bind(id)
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(DbError::from)?;
+            if count == 0 {
+                Updated::NotFound
+            } else {
+                Updated::UnknownType
+            }
+        } else {
+            let row: Option<SymptomLogRow> = sqlx::query_as(&sql)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(DbError::from)?;
+            row.map_or(Updated::NotFound, |row| Updated::Log(row.into()))
+        }
+    });
+    Ok(outcome)
+}
+
+/// Deletes a log; false when the account has no such log.
+pub async fn delete(db: &Db, user_id: Id, id: Id) -> Result<bool, DbError> {
+    let deleted = execute!(
+        db,
+        sqlx::query("DELETE FROM symptom_logs WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+    )?;
+    Ok(deleted > 0)
+}

@@ -1,0 +1,18 @@
+//! Symptom types and symptom logs (contract §6).
+
+pub mod logs;
+pub mod rules;
+pub mod types;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+
+pub use logs::{model::LogFilter, store::list_logs};
+pub use rules::severity_label;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(types::routes::router())
+        .merge(logs::routes::router())
+}

@@ -1,0 +1,5 @@
+//! Symptom types: the master list of symptoms an account tracks.
+
+pub mod model;
+pub mod routes;
+pub mod store;

@@ -1,0 +1,175 @@
+//! `/api/v1/symptom-types`: the symptoms a person tracks.
+
+use axum::{Json, extract::State, http::StatusCode};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    model::{
+        CATEGORY_MAX, DEFAULT_RATING, DESCRIPTION_MAX, NAME_MAX, NewSymptomType, SymptomType,
+        SymptomTypeInput, SymptomTypePatch, TypeFilter,
+    },
+    store::{self, Removal},
+};
+use crate::{
+    app::AppState,
+    auth::CurrentUser,
+    error::{ApiError, ApiResult, Problem},
+    http::{json::JsonObject, path::IdPath, query::QueryParams},
+    input::{self, Fields, present},
+    pagination::Items,
+    types::Id,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_types, create_type))
+        .routes(routes!(get_type, update_type, delete_type))
+}
+
+/// The account's symptom types, by name.
+#[utoipa::path(get, path = "/api/v1/symptom-types", tag = "symptom-types", security(("session" = [])),
+    params(
+        ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) types; both when absent"),
+        ("q" = Option<String>, Query, description = "Case-insensitive part of the name", example = "head"),
+    ),
+    responses(
+        (status = 200, description = "Symptom types ordered by name", body = Items<SymptomType>),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad `active`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_types(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    mut query: QueryParams,
+) -> ApiResult<Json<Items<SymptomType>>> {
+    let filter = TypeFilter {
+        active: query.boolean("active"),
+        name_contains: query.search("q", NAME_MAX).map(|q| input::name_key(&q)),
+    };
+    query.finish()?;
+    let items = store::list(&state.db, user.id, &filter).await?;
+    Ok(Json(Items { items }))
+}
+
+/// Add a symptom type.
+#[utoipa::path(post, path = "/api/v1/symptom-types", tag = "symptom-types", security(("session" = [])),
+    request_body = SymptomTypeInput,
+    responses(
+        (status = 201, description = "The new symptom type", body = SymptomType),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_name`: the account already has a type of this name (in any case)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_type(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonObject(body): JsonObject,
+) -> ApiResult<(StatusCode, Json<SymptomType>)> {
+    let mut fields = Fields::new(body);
+    let name = fields.required("name", input::text(NAME_MAX, false));
+    let description = fields.optional_text("description", DESCRIPTION_MAX, true);
+    let category = fields.optional_text("category", CATEGORY_MAX, false);
+    let default_severity = fields.optional("default_severity", input::int_between(1, 10));
+    let default_impact = fields.optional("default_impact", input::int_between(1, 10));
+    let active = fields.optional("active", input::boolean);
+    fields.finish()?;
+    let new = NewSymptomType {
+        name: present(name)?,
+        description,
+        category,
+        default_severity: default_severity.unwrap_or(DEFAULT_RATING),
+        default_impact: default_impact.unwrap_or(DEFAULT_RATING),
+        active: active.unwrap_or(true),
+    };
+    let created = store::insert(&state.db, user.id, &new).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// One symptom type.
+#[utoipa::path(get, path = "/api/v1/symptom-types/{id}", tag = "symptom-types", security(("session" = [])),
+    params(("id" = Id, Path, description = "The symptom type's id")),
+    responses(
+        (status = 200, description = "The symptom type", body = SymptomType),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_type(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<SymptomType>> {
+    let found = store::find(&state.db, user.id, id).await?;
+    found.map(Json).ok_or(ApiError::NotFound)
+}
+
+/// Change a symptom type (JSON Merge Patch).
+#[utoipa::path(patch, path = "/api/v1/symptom-types/{id}", tag = "symptom-types", security(("session" = [])),
+    params(("id" = Id, Path, description = "The symptom type's id")),
+    request_body = SymptomTypePatch,
+    responses(
+        (status = 200, description = "The updated symptom type", body = SymptomType),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_name`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn update_type(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Json<SymptomType>> {
+    let mut fields = Fields::new(body);
+    let name = fields.patch_required("name", input::text(NAME_MAX, false));
+    let description = fields.patch_text("description", DESCRIPTION_MAX, true);
+    let category = fields.patch_text("category", CATEGORY_MAX, false);
+    let default_severity = fields.patch_required("default_severity", input::int_between(1, 10));
+    let default_impact = fields.patch_required("default_impact", input::int_between(1, 10));
+    let active = fields.patch_required("active", input::boolean);
+    fields.finish()?;
+    let current = store::find(&state.db, user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let values = NewSymptomType {
+        name: name.apply(Some(current.name)).unwrap_or_default(),
+        description: description.apply(current.description),
+        category: category.apply(current.category),
+        default_severity: default_severity
+            .apply(Some(current.default_severity))
+            .unwrap_or(DEFAULT_RATING),
+        default_impact: default_impact
+            .apply(Some(current.default_impact))
+            .unwrap_or(DEFAULT_RATING),
+        active: active.apply(Some(current.active)).unwrap_or(true),
+    };
+    let updated = store::update(&state.db, user.id, id, &values).await?;
+    updated.map(Json).ok_or(ApiError::NotFound)
+}
+
+/// Remove a symptom type: deleted when no log refers to it, else deactivated (history is kept).
+#[utoipa::path(delete, path = "/api/v1/symptom-types/{id}", tag = "symptom-types", security(("session" = [])),
+    params(("id" = Id, Path, description = "The symptom type's id")),
+    responses(
+        (status = 204, description = "Deleted, or deactivated when logs refer to it"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn delete_type(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    match store::remove(&state.db, user.id, id).await? {
+        Removal::Deleted | Removal::Deactivated => Ok(StatusCode::NO_CONTENT),
+        Removal::NotFound => Err(ApiError::NotFound),
+    }
+}

@@ -1,0 +1,142 @@
+//! Feel vs yesterday and the landing summary, through the API.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, spawn_app};
+
+async fn symptom_type(client: &Client, name: &str) -> String {
+    let reply = client
+        .post("/api/v1/symptom-types", &json!({"name": name}))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.body["id"].as_str().expect("an id").to_owned()
+}
+
+async fn log_symptom(client: &Client, type_id: &str, started_at: &str, severity: i32) {
+    let body = json!({"symptom_type_id": type_id, "started_at": started_at, "severity": severity});
+    let reply = client.post("/api/v1/logs/symptoms", &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+}
+
+fn ymd(days_ago: i64) -> String {
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let day = today
+        .checked_sub(jiff::Span::new().days(days_ago))
+        .expect("in range");
+    day.to_string()
+}
+
+#[tokio::test]
+async fn a_new_account_has_nothing_to_compare() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    let reply = client.get("/api/v1/feel-vs-yesterday").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["status"], "unavailable");
+    assert_eq!(reply.body["delta"], Value::Null);
+    assert_eq!(reply.body["timezone"], "UTC");
+    assert!(
+        reply.body["summary"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn days_are_calendar_days_in_the_requested_time_zone() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    let headache = symptom_type(&client, "Headache").await;
+    // 23:30 in Berlin (22:30Z) on the 25th and on the 26th: yesterday and today of the 26th there.
+    log_symptom(&client, &headache, "2026-11-25T23:30:00+01:00", 8).await;
+    log_symptom(&client, &headache, "2026-11-26T23:30:00+01:00", 3).await;
+
+    let berlin = client
+        .get("/api/v1/feel-vs-yesterday?date=2026-11-26&tz=Europe/Berlin")
+        .await;
+    assert_eq!(berlin.status, 200, "{}", berlin.text);
+    assert_eq!(berlin.body["status"], "better");
+    assert_eq!(berlin.body["delta"], json!(-5.0));
+    assert_eq!(berlin.body["symptoms"][0]["change"], "better");
+    assert_eq!(berlin.body["today"]["max_severity"], 3);
+
+    // In UTC the first log (22:30Z on the 25th) is still the 25th and the second the 26th.
+    let utc = client
+        .get("/api/v1/feel-vs-yesterday?date=2026-11-26&tz=UTC")
+        .await;
+    assert_eq!(utc.body["status"], "better");
+    // On the 27th in Berlin, yesterday (the 26th) has a log and today has none.
+    let next = client
+        .get("/api/v1/feel-vs-yesterday?date=2026-11-27&tz=Europe/Berlin")
+        .await;
+    assert_eq!(next.body["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn bad_dates_and_time_zones_are_422() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    for query in [
+        "date=2026-02-30",
+        "date=yesterday",
+        "tz=Mars/Olympus",
+        "tz=",
+    ] {
+        let reply = client
+            .get(&format!("/api/v1/feel-vs-yesterday?{query}"))
+            .await;
+        assert_eq!(reply.status, 422, "{query}: {}", reply.text);
+        assert_eq!(reply.code(), "validation_failed");
+    }
+    assert_eq!(
+        app.client().get("/api/v1/feel-vs-yesterday").await.status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn the_summary_shows_the_five_newest_logs_and_today() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    let other = app.user().await;
+    let cough = symptom_type(&client, "Cough").await;
+    let medication = client
+        .post("/api/v1/medications", &json!({"name": "Salbutamol"}))
+        .await;
+    let medication_id = medication.body["id"].as_str().expect("an id").to_owned();
+    for hour in 0..7 {
+        let at = format!("{}T0{hour}:00:00Z", ymd(1));
+        log_symptom(&client, &cough, &at, 4).await;
+        let dose = json!({"medication_id": medication_id, "taken_at": at});
+        assert_eq!(
+            client.post("/api/v1/logs/medications", &dose).await.status,
+            201
+        );
+    }
+    let now = jiff::Timestamp::now().to_string();
+    log_symptom(&client, &cough, &now, 6).await;
+    let other_type = symptom_type(&other, "Cough").await;
+    log_symptom(&other, &other_type, &now, 9).await;
+
+    let reply = client.get("/api/v1/summary?tz=UTC").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let symptoms = reply.body["recent_symptom_logs"]
+        .as_array()
+        .expect("a list");
+    assert_eq!(symptoms.len(), 5);
+    assert_eq!(symptoms[0]["severity"], 6, "newest first");
+    assert_eq!(
+        reply.body["recent_medication_logs"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    assert_eq!(
+        reply.body["counts_today"],
+        json!({"medication_logs": 0, "symptom_logs": 1})
+    );
+    assert_eq!(reply.body["feel"]["status"], "worse");
+    assert_eq!(reply.body["feel"]["delta"], json!(2.0));
+}
