@@ -4,6 +4,98 @@
  */
 
 export interface paths {
+    "/api/v1/conditions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's conditions, by name. */
+        get: operations["list_conditions"];
+        put?: never;
+        /** Record a condition. */
+        post: operations["create_condition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conditions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One condition. */
+        get: operations["get_condition"];
+        put?: never;
+        post?: never;
+        /** Delete a condition: its links to doctors go, and medications for it keep no condition. */
+        delete: operations["delete_condition"];
+        options?: never;
+        head?: never;
+        /** Change a condition (JSON Merge Patch). */
+        patch: operations["update_condition"];
+        trace?: never;
+    };
+    "/api/v1/doctors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's doctors, by name. */
+        get: operations["list_doctors"];
+        put?: never;
+        /** Add a doctor to the directory. */
+        post: operations["create_doctor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/{doctor_id}/conditions/{condition_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Link a doctor to a condition (idempotent). */
+        put: operations["link_doctor_to_condition"];
+        post?: never;
+        /** Unlink a doctor from a condition. */
+        delete: operations["unlink_doctor_from_condition"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One doctor. */
+        get: operations["get_doctor"];
+        put?: never;
+        post?: never;
+        /** Remove a doctor nobody refers to any more. */
+        delete: operations["delete_doctor"];
+        options?: never;
+        head?: never;
+        /** Change a doctor (JSON Merge Patch). */
+        patch: operations["update_doctor"];
+        trace?: never;
+    };
     "/api/v1/feel-vs-yesterday": {
         parameters: {
             query?: never;
@@ -29,10 +121,10 @@ export interface paths {
             cookie?: never;
         };
         /** The account's medication logs, newest first, one page at a time. */
-        get: operations["list_logs"];
+        get: operations["list_medication_logs"];
         put?: never;
         /** Log a dose. */
-        post: operations["create_log"];
+        post: operations["create_medication_log"];
         delete?: never;
         options?: never;
         head?: never;
@@ -47,15 +139,52 @@ export interface paths {
             cookie?: never;
         };
         /** One medication log. */
-        get: operations["get_log"];
+        get: operations["get_medication_log"];
         put?: never;
         post?: never;
         /** Delete a medication log. */
-        delete: operations["delete_log"];
+        delete: operations["delete_medication_log"];
         options?: never;
         head?: never;
         /** Change a medication log (JSON Merge Patch). */
-        patch: operations["update_log"];
+        patch: operations["update_medication_log"];
+        trace?: never;
+    };
+    "/api/v1/logs/symptoms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's symptom logs, newest first (by `started_at`, then id), one page at a time. */
+        get: operations["list_symptom_logs"];
+        put?: never;
+        /** Log a symptom. */
+        post: operations["create_symptom_log"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/logs/symptoms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One symptom log. */
+        get: operations["get_symptom_log"];
+        put?: never;
+        post?: never;
+        /** Delete a symptom log. */
+        delete: operations["delete_symptom_log"];
+        options?: never;
+        head?: never;
+        /** Change a symptom log (JSON Merge Patch; the duration rules of creation apply). */
+        patch: operations["update_symptom_log"];
         trace?: never;
     };
     "/api/v1/me": {
@@ -145,6 +274,77 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/passport": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The condition passport: every condition with its doctors and active medications, on one page. */
+        get: operations["passport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything the landing screen shows. */
+        get: operations["summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/symptom-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's symptom types, by name. */
+        get: operations["list_symptom_types"];
+        put?: never;
+        /** Add a symptom type. */
+        post: operations["create_symptom_type"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/symptom-types/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One symptom type. */
+        get: operations["get_symptom_type"];
+        put?: never;
+        post?: never;
+        /** Remove a symptom type: deleted when no log refers to it, else deactivated (history is kept). */
+        delete: operations["delete_symptom_type"];
+        options?: never;
+        head?: never;
+        /** Change a symptom type (JSON Merge Patch). */
+        patch: operations["update_symptom_type"];
         trace?: never;
     };
     "/auth/demo": {
@@ -273,6 +473,76 @@ export interface components {
         /** @enum {string} */
         Change: "better" | "worse" | "same" | "new" | "gone";
         /**
+         * @example {
+         *       "created_at": "2026-11-27T08:30:00.123Z",
+         *       "diagnosed_on": "2019-04-02",
+         *       "doctor_ids": [
+         *         "019a6b2e-8d2e-7a41-8f3b-1c2d3e4f5a6b"
+         *       ],
+         *       "id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c",
+         *       "name": "Asthma",
+         *       "notes": "Worse in spring.",
+         *       "status": "active",
+         *       "updated_at": "2026-11-27T08:30:00.123Z"
+         *     }
+         */
+        Condition: {
+            id: components["schemas"]["Id"];
+            /** @example Asthma */
+            name: string;
+            status: components["schemas"]["ConditionStatus"];
+            diagnosed_on?: components["schemas"]["Date"] | null;
+            /** @example Worse in spring. */
+            notes?: string | null;
+            /** @description The doctors linked to this condition, in id (creation) order. */
+            doctor_ids: components["schemas"]["Id"][];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description Body of `POST /api/v1/conditions`. */
+        ConditionInput: {
+            /**
+             * @description Unique per account, compared case-insensitively.
+             * @example Asthma
+             */
+            name: string;
+            /**
+             * @description `active` (the default) or `resolved`.
+             * @example active
+             */
+            status?: string | null;
+            /**
+             * @description `YYYY-MM-DD`, not later than today in the account's time zone.
+             * @example 2019-04-02
+             */
+            diagnosed_on?: string | null;
+            /**
+             * @description Multi-line.
+             * @example Worse in spring.
+             */
+            notes?: string | null;
+        };
+        /**
+         * @description Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
+         *     `notes`; `name` and `status` cannot be null).
+         */
+        ConditionPatchInput: {
+            /** @example Allergic asthma */
+            name?: string | null;
+            /** @example resolved */
+            status?: string | null;
+            /** @example 2019-04-02 */
+            diagnosed_on?: string | null;
+            /** @example Symptom-free since the move. */
+            notes?: string | null;
+        };
+        /** @enum {string} */
+        ConditionStatus: "active" | "resolved";
+        CountsToday: {
+            medication_logs: number;
+            symptom_logs: number;
+        };
+        /**
          * Format: date
          * @example 2026-11-27
          */
@@ -291,6 +561,110 @@ export interface components {
             user: components["schemas"]["User"];
             demo: boolean;
             expires_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @example {
+         *       "address": "Hauptstraße 1\n10115 Berlin",
+         *       "condition_ids": [
+         *         "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c"
+         *       ],
+         *       "created_at": "2026-11-27T08:30:00.123Z",
+         *       "email": "praxis@weber.example",
+         *       "id": "019a6b2e-8d2e-7a41-8f3b-1c2d3e4f5a6b",
+         *       "name": "Dr. Anna Weber",
+         *       "notes": "Closed on Wednesdays.",
+         *       "phone": "+49 30 1234-567",
+         *       "specialty": "Pulmonology",
+         *       "updated_at": "2026-11-27T08:30:00.123Z"
+         *     }
+         */
+        Doctor: {
+            id: components["schemas"]["Id"];
+            /** @example Dr. Anna Weber */
+            name: string;
+            /** @example Pulmonology */
+            specialty?: string | null;
+            /** @example +49 30 1234-567 */
+            phone?: string | null;
+            /**
+             * @description Stored lower-cased.
+             * @example praxis@weber.example
+             */
+            email?: string | null;
+            /**
+             * @example Hauptstraße 1
+             *     10115 Berlin
+             */
+            address?: string | null;
+            /** @example Closed on Wednesdays. */
+            notes?: string | null;
+            /** @description The conditions this doctor is linked to, in id (creation) order. */
+            condition_ids: components["schemas"]["Id"][];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description Body of `POST /api/v1/doctors`. Blank optional fields are stored as `null`. */
+        DoctorInput: {
+            /**
+             * @description Need not be unique.
+             * @example Dr. Anna Weber
+             */
+            name: string;
+            /** @example Pulmonology */
+            specialty?: string | null;
+            /**
+             * @description Digits, spaces and `+-().`, with at least one digit.
+             * @example +49 30 1234-567
+             */
+            phone?: string | null;
+            /**
+             * @description Stored lower-cased.
+             * @example praxis@weber.example
+             */
+            email?: string | null;
+            /**
+             * @description Multi-line.
+             * @example Hauptstraße 1
+             *     10115 Berlin
+             */
+            address?: string | null;
+            /**
+             * @description Multi-line.
+             * @example Closed on Wednesdays.
+             */
+            notes?: string | null;
+        };
+        /**
+         * @description Body of `PATCH /api/v1/doctors/{id}` (JSON Merge Patch: `null` or blank clears an optional
+         *     field; `name` cannot be null).
+         */
+        DoctorPatchInput: {
+            /** @example Dr. Anna Weber-Schulz */
+            name?: string | null;
+            /** @example Pulmonology */
+            specialty?: string | null;
+            /** @example +49 30 7654-321 */
+            phone?: string | null;
+            /** @example praxis@weber.example */
+            email?: string | null;
+            /**
+             * @example Hauptstraße 1
+             *     10115 Berlin
+             */
+            address?: string | null;
+            /** @example Now also open on Saturdays. */
+            notes?: string | null;
+        };
+        DoctorSummary: {
+            id: components["schemas"]["Id"];
+            /** @example Dr. Anna Weber */
+            name: string;
+            /** @example Pulmonology */
+            specialty?: string | null;
+            /** @example +49 30 1234-567 */
+            phone?: string | null;
+            /** @example praxis@weber.example */
+            email?: string | null;
         };
         /**
          * @example {
@@ -356,6 +730,50 @@ export interface components {
          */
         Id: string;
         /** @description A plain list: `{"items": [...]}`. */
+        Items_Condition: {
+            items: {
+                id: components["schemas"]["Id"];
+                /** @example Asthma */
+                name: string;
+                status: components["schemas"]["ConditionStatus"];
+                diagnosed_on?: components["schemas"]["Date"] | null;
+                /** @example Worse in spring. */
+                notes?: string | null;
+                /** @description The doctors linked to this condition, in id (creation) order. */
+                doctor_ids: components["schemas"]["Id"][];
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            }[];
+        };
+        /** @description A plain list: `{"items": [...]}`. */
+        Items_Doctor: {
+            items: {
+                id: components["schemas"]["Id"];
+                /** @example Dr. Anna Weber */
+                name: string;
+                /** @example Pulmonology */
+                specialty?: string | null;
+                /** @example +49 30 1234-567 */
+                phone?: string | null;
+                /**
+                 * @description Stored lower-cased.
+                 * @example praxis@weber.example
+                 */
+                email?: string | null;
+                /**
+                 * @example Hauptstraße 1
+                 *     10115 Berlin
+                 */
+                address?: string | null;
+                /** @example Closed on Wednesdays. */
+                notes?: string | null;
+                /** @description The conditions this doctor is linked to, in id (creation) order. */
+                condition_ids: components["schemas"]["Id"][];
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            }[];
+        };
+        /** @description A plain list: `{"items": [...]}`. */
         Items_Medication: {
             items: {
                 id: components["schemas"]["Id"];
@@ -374,6 +792,32 @@ export interface components {
                 /** @example Take with food. */
                 notes?: string | null;
                 /** @description Inactive medications stay in the history but take no new logs. */
+                active: boolean;
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            }[];
+        };
+        /** @description A plain list: `{"items": [...]}`. */
+        Items_SymptomType: {
+            items: {
+                id: components["schemas"]["Id"];
+                /** @example Migraine */
+                name: string;
+                /** @example Throbbing headache, usually on one side */
+                description?: string | null;
+                /** @example Neurological */
+                category?: string | null;
+                /**
+                 * Format: int32
+                 * @example 6
+                 */
+                default_severity: number;
+                /**
+                 * Format: int32
+                 * @example 5
+                 */
+                default_impact: number;
+                /** @description Inactive types stay in the history but cannot receive new logs. */
                 active: boolean;
                 created_at: components["schemas"]["Timestamp"];
                 updated_at: components["schemas"]["Timestamp"];
@@ -559,6 +1003,15 @@ export interface components {
             /** @example false */
             active?: boolean | null;
         };
+        MedicationSummary: {
+            id: components["schemas"]["Id"];
+            /** @example Salbutamol */
+            name: string;
+            /** @example 100 µg */
+            dosage?: string | null;
+            /** @example as needed */
+            frequency?: string | null;
+        };
         /** @description A page of a log list. */
         Page_MedicationLog: {
             items: {
@@ -600,6 +1053,88 @@ export interface components {
              * @example djE6MTc2NDIzMjIwMDAwMDowMTlhNmIyZS03YzFkLTdmM2EtOWI4ZS0yZDRjNmY4YTBiMWM
              */
             next_cursor?: string | null;
+        };
+        /** @description A page of a log list. */
+        Page_SymptomLog: {
+            items: {
+                id: components["schemas"]["Id"];
+                symptom_type_id: components["schemas"]["Id"];
+                /** @description The symptom type's current name. */
+                symptom_name: string;
+                started_at: components["schemas"]["Timestamp"];
+                ended_at?: components["schemas"]["Timestamp"] | null;
+                /** Format: int32 */
+                duration_minutes?: number | null;
+                /** Format: int32 */
+                severity: number;
+                /**
+                 * @description `mild` (1–3), `moderate` (4–6), `severe` (7–8) or `critical` (9–10).
+                 * @example severe
+                 */
+                severity_label: string;
+                /** Format: int32 */
+                impact: number;
+                /**
+                 * @description The same scale as `severity_label`.
+                 * @example moderate
+                 */
+                impact_label: string;
+                notes?: string | null;
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next (older) page; `null` on the last page.
+             * @example djE6MTc2NDIzMjIwMDAwMDowMTlhNmIyZS03YzFkLTdmM2EtOWI4ZS0yZDRjNmY4YTBiMWM
+             */
+            next_cursor?: string | null;
+        };
+        /**
+         * @example {
+         *       "conditions": [
+         *         {
+         *           "created_at": "2026-11-27T08:30:00.123Z",
+         *           "diagnosed_on": "2019-04-02",
+         *           "doctor_ids": [
+         *             "019a6b2e-8d2e-7a41-8f3b-1c2d3e4f5a6b"
+         *           ],
+         *           "doctors": [
+         *             {
+         *               "email": "praxis@weber.example",
+         *               "id": "019a6b2e-8d2e-7a41-8f3b-1c2d3e4f5a6b",
+         *               "name": "Dr. Anna Weber",
+         *               "phone": "+49 30 1234-567",
+         *               "specialty": "Pulmonology"
+         *             }
+         *           ],
+         *           "id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c",
+         *           "medications": [
+         *             {
+         *               "dosage": "100 µg",
+         *               "frequency": "as needed",
+         *               "id": "019a6b2e-9e3f-7b52-9a4c-2d3e4f5a6b7c",
+         *               "name": "Salbutamol"
+         *             }
+         *           ],
+         *           "name": "Asthma",
+         *           "notes": "Worse in spring.",
+         *           "status": "active",
+         *           "updated_at": "2026-11-27T08:30:00.123Z"
+         *         }
+         *       ],
+         *       "generated_at": "2026-11-27T08:30:00.123Z"
+         *     }
+         */
+        Passport: {
+            generated_at: components["schemas"]["Timestamp"];
+            /** @description Active conditions first, then resolved ones; by name within each. */
+            conditions: components["schemas"]["PassportCondition"][];
+        };
+        PassportCondition: components["schemas"]["Condition"] & {
+            /** @description By name. */
+            doctors: components["schemas"]["DoctorSummary"][];
+            /** @description The active medications whose `condition_id` is this condition, by name. */
+            medications: components["schemas"]["MedicationSummary"][];
         };
         /**
          * @description The body of every error response.
@@ -673,6 +1208,15 @@ export interface components {
         };
         /** @enum {string} */
         Status: "better" | "worse" | "same" | "unavailable";
+        Summary: {
+            /** @description The 5 newest medication logs, newest first by `taken_at`. */
+            recent_medication_logs: components["schemas"]["MedicationLog"][];
+            /** @description The 5 newest symptom logs, newest first by `started_at`. */
+            recent_symptom_logs: components["schemas"]["SymptomLog"][];
+            /** @description Feel vs yesterday for today. */
+            feel: components["schemas"]["Feel"];
+            counts_today: components["schemas"]["CountsToday"];
+        };
         SymptomChange: {
             symptom_type_id: components["schemas"]["Id"];
             name: string;
@@ -681,6 +1225,198 @@ export interface components {
             /** Format: double */
             yesterday_mean?: number | null;
             change: components["schemas"]["Change"];
+        };
+        /**
+         * @description A symptom felt: when, how long, how bad.
+         * @example {
+         *       "created_at": "2026-11-27T10:05:00.000Z",
+         *       "duration_minutes": 90,
+         *       "ended_at": "2026-11-27T10:00:00.000Z",
+         *       "id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c",
+         *       "impact": 5,
+         *       "impact_label": "moderate",
+         *       "notes": "Started after the early shift.",
+         *       "severity": 7,
+         *       "severity_label": "severe",
+         *       "started_at": "2026-11-27T08:30:00.000Z",
+         *       "symptom_name": "Migraine",
+         *       "symptom_type_id": "019a6b2e-6a00-7f3a-9b8e-2d4c6f8a0b1c",
+         *       "updated_at": "2026-11-27T10:05:00.000Z"
+         *     }
+         */
+        SymptomLog: {
+            id: components["schemas"]["Id"];
+            symptom_type_id: components["schemas"]["Id"];
+            /** @description The symptom type's current name. */
+            symptom_name: string;
+            started_at: components["schemas"]["Timestamp"];
+            ended_at?: components["schemas"]["Timestamp"] | null;
+            /** Format: int32 */
+            duration_minutes?: number | null;
+            /** Format: int32 */
+            severity: number;
+            /**
+             * @description `mild` (1–3), `moderate` (4–6), `severe` (7–8) or `critical` (9–10).
+             * @example severe
+             */
+            severity_label: string;
+            /** Format: int32 */
+            impact: number;
+            /**
+             * @description The same scale as `severity_label`.
+             * @example moderate
+             */
+            impact_label: string;
+            notes?: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description Body of `POST /api/v1/logs/symptoms`. Send `duration_minutes` or `ended_at`, not both; neither
+         *     means the symptom is ongoing.
+         */
+        SymptomLogInput: {
+            /** @description An active symptom type of the account. */
+            symptom_type_id: components["schemas"]["Id"];
+            started_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: int32
+             * @description 1 to 1440; above 720 needs `confirm_long_duration: true`. Sets `ended_at`.
+             * @example 90
+             */
+            duration_minutes?: number | null;
+            ended_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: int32
+             * @description Defaults to the type's `default_severity`.
+             * @example 7
+             */
+            severity?: number | null;
+            /**
+             * Format: int32
+             * @description Defaults to the type's `default_impact`.
+             * @example 5
+             */
+            impact?: number | null;
+            /**
+             * @description Confirms a duration above 720 minutes; not stored.
+             * @example false
+             */
+            confirm_long_duration?: boolean | null;
+            /**
+             * @description May span several lines.
+             * @example Started after the early shift.
+             */
+            notes?: string | null;
+        };
+        /**
+         * @description Body of `PATCH /api/v1/logs/symptoms/{id}` (JSON Merge Patch). A new `duration_minutes` or
+         *     `started_at` moves `ended_at`; a new `ended_at` sets the duration; `null` for either makes the
+         *     symptom ongoing. Sending values for both `duration_minutes` and `ended_at` is refused.
+         */
+        SymptomLogPatch: {
+            symptom_type_id?: components["schemas"]["Id"] | null;
+            started_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: int32
+             * @example 120
+             */
+            duration_minutes?: number | null;
+            ended_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: int32
+             * @example 6
+             */
+            severity?: number | null;
+            /**
+             * Format: int32
+             * @example 4
+             */
+            impact?: number | null;
+            /** @example true */
+            confirm_long_duration?: boolean | null;
+            /** @example Better after a nap. */
+            notes?: string | null;
+        };
+        /** @description A symptom the person tracks, with the severity and impact a new log starts from. */
+        SymptomType: {
+            id: components["schemas"]["Id"];
+            /** @example Migraine */
+            name: string;
+            /** @example Throbbing headache, usually on one side */
+            description?: string | null;
+            /** @example Neurological */
+            category?: string | null;
+            /**
+             * Format: int32
+             * @example 6
+             */
+            default_severity: number;
+            /**
+             * Format: int32
+             * @example 5
+             */
+            default_impact: number;
+            /** @description Inactive types stay in the history but cannot receive new logs. */
+            active: boolean;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description Body of `POST /api/v1/symptom-types`. */
+        SymptomTypeInput: {
+            /**
+             * @description Unique per account, compared case-insensitively.
+             * @example Migraine
+             */
+            name: string;
+            /**
+             * @description May span several lines.
+             * @example Throbbing headache, usually on one side
+             */
+            description?: string | null;
+            /** @example Neurological */
+            category?: string | null;
+            /**
+             * Format: int32
+             * @description Defaults to 5.
+             * @example 6
+             */
+            default_severity?: number | null;
+            /**
+             * Format: int32
+             * @description Defaults to 5.
+             * @example 5
+             */
+            default_impact?: number | null;
+            /**
+             * @description Defaults to true.
+             * @example true
+             */
+            active?: boolean | null;
+        };
+        /**
+         * @description Body of `PATCH /api/v1/symptom-types/{id}` (JSON Merge Patch: absent is unchanged, `null`
+         *     clears `description` or `category`; `null` for any other field is refused).
+         */
+        SymptomTypePatch: {
+            /** @example Tension headache */
+            name?: string | null;
+            /** @example Band-like pressure */
+            description?: string | null;
+            /** @example Neurological */
+            category?: string | null;
+            /**
+             * Format: int32
+             * @example 4
+             */
+            default_severity?: number | null;
+            /**
+             * Format: int32
+             * @example 3
+             */
+            default_impact?: number | null;
+            /** @example false */
+            active?: boolean | null;
         };
         /**
          * Format: date-time
@@ -901,6 +1637,649 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_conditions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every condition of the account, ordered by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_Condition"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConditionInput"];
+            };
+        };
+        responses: {
+            /** @description The new condition */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Condition"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["OriginNotAllowed"];
+            /** @description `duplicate_name`: the account has a condition of this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The condition's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The condition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Condition"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The condition's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["OriginNotAllowed"];
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The condition's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConditionPatchInput"];
+            };
+        };
+        responses: {
+            /** @description The updated condition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Condition"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["OriginNotAllowed"];
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duplicate_name`: the account has a condition of this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_doctors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every doctor of the account, ordered by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_Doctor"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_doctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoctorInput"];
+            };
+        };
+        responses: {
+            /** @description The new doctor */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Doctor"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["OriginNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    link_doctor_to_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The doctor's id */
+                doctor_id: components["schemas"]["Id"];
+                /** @description The condition's id */
+                condition_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Linked (also when the link existed already) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["OriginNotAllowed"];
+            /** @description `not_found`: the account has no such doctor or condition */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unlink_doctor_from_condition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The doctor's id */
+                doctor_id: components["schemas"]["Id"];
+                /** @description The condition's id */
+                condition_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["OriginNotAllowed"];
+            /** @description `not_found`: there is no such link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_doctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The doctor's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The doctor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Doctor"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_doctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The doctor's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["OriginNotAllowed"];
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `doctor_in_use`: linked to a condition or prescribing a medication; nothing was deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_doctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The doctor's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DoctorPatchInput"];
+            };
+        };
+        responses: {
+            /** @description The updated doctor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Doctor"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["OriginNotAllowed"];
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     feel_vs_yesterday: {
         parameters: {
             query?: {
@@ -953,7 +2332,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_logs: {
+    list_medication_logs: {
         parameters: {
             query?: {
                 /** @description Only logs taken at or after this time (RFC 3339) */
@@ -1005,7 +2384,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create_log: {
+    create_medication_log: {
         parameters: {
             query?: never;
             header?: never;
@@ -1086,7 +2465,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    get_log: {
+    get_medication_log: {
         parameters: {
             query?: never;
             header?: never;
@@ -1130,7 +2509,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    delete_log: {
+    delete_medication_log: {
         parameters: {
             query?: never;
             header?: never;
@@ -1182,7 +2561,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    update_log: {
+    update_medication_log: {
         parameters: {
             query?: never;
             header?: never;
@@ -1263,6 +2642,328 @@ export interface operations {
                 };
             };
             /** @description `validation_failed`, or `medication_inactive` when moving the log to an inactive medication */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_symptom_logs: {
+        parameters: {
+            query?: {
+                /** @description Only logs that started at or after this instant */
+                from?: components["schemas"]["Timestamp"];
+                /** @description Only logs that started before this instant */
+                to?: components["schemas"]["Timestamp"];
+                /** @description Only logs of this symptom type */
+                symptom_type_id?: components["schemas"]["Id"];
+                /** @description Page size, 1 to 100 (default 20) */
+                limit?: number;
+                /** @description The previous page's `next_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of symptom logs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SymptomLog"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a bad filter, limit or cursor */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_symptom_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SymptomLogInput"];
+            };
+        };
+        responses: {
+            /** @description The new log */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymptomLog"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` (a field, the duration rules, another account's type), or `symptom_type_inactive` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_symptom_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The log's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymptomLog"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_symptom_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The log's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_symptom_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The log's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SymptomLogPatch"];
+            };
+        };
+        responses: {
+            /** @description The updated log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymptomLog"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, or `symptom_type_inactive` when moving the log to an inactive type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1806,6 +3507,422 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    passport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The passport: active conditions first, then by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passport"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    summary: {
+        parameters: {
+            query?: {
+                /**
+                 * @description IANA time zone for "today"; default the account's
+                 * @example Europe/Berlin
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` (bad time zone) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_symptom_types: {
+        parameters: {
+            query?: {
+                /** @description Only active (`true`) or inactive (`false`) types; both when absent */
+                active?: boolean;
+                /**
+                 * @description Case-insensitive part of the name
+                 * @example head
+                 */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Symptom types ordered by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_SymptomType"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a bad `active` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_symptom_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SymptomTypeInput"];
+            };
+        };
+        responses: {
+            /** @description The new symptom type */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymptomType"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duplicate_name`: the account already has a type of this name (in any case) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_symptom_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The symptom type's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The symptom type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymptomType"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_symptom_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The symptom type's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, or deactivated when logs refer to it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_symptom_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The symptom type's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SymptomTypePatch"];
+            };
+        };
+        responses: {
+            /** @description The updated symptom type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymptomType"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duplicate_name` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
