@@ -234,3 +234,101 @@ fn add_components(components: &mut Components) {
         components.responses.insert(name.into(), RefOr::T(response));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn applied(document: Value) -> Value {
+        let mut document: OpenApi = serde_json::from_value(document).expect("a document");
+        apply(&mut document);
+        serde_json::to_value(document).expect("JSON")
+    }
+
+    fn statuses(operation: &Value) -> Vec<&str> {
+        let responses = operation["responses"].as_object().expect("responses");
+        responses.keys().map(String::as_str).collect()
+    }
+
+    fn sample() -> Value {
+        let body = json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ThingPatch"}}}, "required": true});
+        let ok = json!({"200": {"description": "ok"}});
+        json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/things": {"get": {"responses": ok,
+                    "parameters": [{"name": "q", "in": "query", "required": false, "schema": {"type": "string"}}]}},
+                "/things/{id}": {"patch": {"responses": ok, "requestBody": body, "security": [{"session": []}],
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]}},
+                "/health": {"get": {"responses": ok}},
+            },
+            "components": {"schemas": {"ThingPatch": {"type": "object", "properties": {"name": {"type": "string"}}}}},
+        })
+    }
+
+    #[test]
+    fn each_operation_gets_the_responses_its_shape_can_give() {
+        let document = applied(sample());
+
+        let cases = [
+            ("/health", "get", vec!["200", "500", "503"]),
+            ("/things", "get", vec!["200", "422", "500", "503"]),
+            (
+                "/things/{id}",
+                "patch",
+                vec![
+                    "200", "400", "401", "403", "404", "413", "415", "422", "500", "503",
+                ],
+            ),
+        ];
+        for (path, method, expected) in cases {
+            assert_eq!(
+                statuses(&document["paths"][path][method]),
+                expected,
+                "{method} {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_route_keeps_its_own_declaration() {
+        let mut sample = sample();
+        sample["paths"]["/things/{id}"]["patch"]["responses"]["404"] =
+            json!({"description": "no such thing"});
+
+        let document = applied(sample);
+
+        let not_found = &document["paths"]["/things/{id}"]["patch"]["responses"]["404"];
+        assert_eq!(not_found["description"], "no such thing");
+    }
+
+    #[test]
+    fn bodies_refuse_unknown_fields_and_are_optional_when_every_field_is() {
+        let document = applied(sample());
+
+        assert_eq!(
+            document["components"]["schemas"]["ThingPatch"]["additionalProperties"],
+            false
+        );
+        let body = &document["paths"]["/things/{id}"]["patch"]["requestBody"];
+        assert_eq!(body["required"], false);
+    }
+
+    #[test]
+    fn unauthenticated_answers_name_the_scheme_to_use() {
+        let document = applied(sample());
+
+        let header = &document["components"]["responses"]["Unauthenticated"]["headers"];
+        assert_eq!(
+            header["WWW-Authenticate"]["$ref"],
+            "#/components/headers/WWW-Authenticate"
+        );
+        let example = &document["components"]["responses"]["Unauthenticated"]["content"]["application/problem+json"]
+            ["example"];
+        assert_eq!(example["code"], "unauthenticated");
+        assert_eq!(example["status"], 401);
+    }
+}
