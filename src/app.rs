@@ -1,6 +1,6 @@
 //! `App::build(config)`: the one start-up path shared by `main` and the tests.
 
-use std::{future::Future, net::SocketAddr, ops::Deref, sync::Arc};
+use std::{any::Any, future::Future, net::SocketAddr, ops::Deref, sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -26,13 +26,14 @@ use crate::{
     db::{self, Db},
     error::ApiError,
     feel, health,
-    http::{self, rate_limit::RateLimiters},
+    http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
     passport, symptoms, telemetry,
 };
 
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+const DB_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Inner {
     pub config: Config,
@@ -90,6 +91,7 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    limits: ServeLimits,
 }
 
 impl App {
@@ -119,7 +121,14 @@ impl App {
             listener,
             router,
             state,
+            limits: ServeLimits::default(),
         })
+    }
+
+    /// Replaces the accept loop's limits (tests shorten them).
+    pub fn with_serve_limits(mut self, limits: ServeLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -134,8 +143,15 @@ impl App {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
         auth::demo::spawn_sweeper(self.state.clone());
         http::rate_limit::spawn_housekeeping(self.state.rate_limiters.clone());
-        http::serve::serve(self.listener, self.router, shutdown).await;
-        self.state.db.close().await;
+        http::serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        // Closing waits for checked-out connections; one held by a request that outlived the drain
+        // must not keep the process alive (its open transaction rolls back when the process ends).
+        if tokio::time::timeout(DB_CLOSE_TIMEOUT, self.state.db.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still in use at exit");
+        }
     }
 }
 
@@ -165,9 +181,25 @@ fn cors(config: &Config) -> CorsLayer {
         ])
 }
 
+/// Every route of the service inside the layer stack.
 pub fn router(state: AppState) -> Router {
-    let config = &state.config;
     let (api, document) = api_routes().split_for_parts();
+    let routes = api
+        .route("/metrics", axum::routing::get(telemetry::metrics_route))
+        .merge(openapi::routes(
+            openapi::complete(document),
+            state.config.docs_enabled,
+        ))
+        .route_layer(middleware::from_fn(http::metrics::remember_route))
+        .fallback(http::problem::not_found)
+        .with_state(state.clone());
+    with_layers(&state, routes)
+}
+
+/// The layer stack every request passes, around any routes: the service uses it, and tests wrap
+/// their own handlers in it (one that panics, say) without adding them to the service.
+pub fn with_layers(state: &AppState, routes: Router) -> Router {
+    let config = &state.config;
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("session")
         .with_http_only(true)
@@ -179,18 +211,8 @@ pub fn router(state: AppState) -> Router {
             SameSite::Lax
         });
 
-    let routes = api
-        .route("/metrics", axum::routing::get(telemetry::metrics_route))
-        .merge(openapi::routes(
-            openapi::complete(document),
-            config.docs_enabled,
-        ))
-        .route_layer(middleware::from_fn(http::metrics::remember_route))
-        .fallback(http::problem::not_found)
-        .with_state(state.clone());
-
     // Outermost first: request id → metrics → problem safety net → headers/CORS/origin →
-    // rate limit → body limit → timeout → panic catcher → session → handler.
+    // rate limit → body limit and media type → timeout → panic catcher → session → handler.
     routes.layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(http::request_id::layer))
@@ -210,15 +232,26 @@ pub fn router(state: AppState) -> Router {
                 http::rate_limit::layer,
             ))
             .layer(middleware::from_fn(http::json::content_length_limit))
+            .layer(middleware::from_fn(http::json::json_bodies_only))
             .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 http::timeout::layer,
             ))
-            .layer(CatchPanicLayer::custom(|_| {
-                tracing::error!("a handler panicked");
-                axum::response::IntoResponse::into_response(ApiError::internal("handler panicked"))
-            }))
+            .layer(CatchPanicLayer::custom(panic_response))
             .layer(sessions),
     )
+}
+
+/// A panicking handler answers 500 `internal_error` (the problem carries the request id) and the
+/// panic's message is logged inside the request's span; the connection and the server live on.
+fn panic_response(payload: Box<dyn Any + Send + 'static>) -> axum::response::Response {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    axum::response::IntoResponse::into_response(ApiError::internal(format!(
+        "handler panicked: {message}"
+    )))
 }

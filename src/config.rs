@@ -247,7 +247,11 @@ pub fn origin_of(url: &str) -> Option<String> {
     if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
         return None;
     }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+    let authority = authority.to_ascii_lowercase();
+    // Browsers leave the scheme's default port out of `Origin`, so the configured one must too.
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    Some(format!("{scheme}://{authority}"))
 }
 
 #[cfg(test)]
@@ -292,14 +296,175 @@ mod tests {
     #[test]
     fn a_bad_value_names_its_variable() {
         for (name, value) in [
-            ("LOCKOUT_THRESHOLD", "many"),
-            ("RATE_LIMIT_ENABLED", "perhaps"),
-            ("BIND_ADDR", "localhost"),
             ("DATABASE_URL", "mysql://x"),
+            ("BIND_ADDR", "localhost"),
+            ("BIND_ADDR", "127.0.0.1"),
+            ("APP_ENV", "prod"),
+            ("LOG_FORMAT", "xml"),
             ("SESSION_IDLE_TIMEOUT_SECS", "0"),
+            ("SESSION_IDLE_TIMEOUT_SECS", "-5"),
+            ("SESSION_ABSOLUTE_TIMEOUT_SECS", "12h"),
+            ("LOCKOUT_THRESHOLD", "many"),
+            ("LOCKOUT_THRESHOLD", "0"),
+            ("LOCKOUT_SECS", "1.5"),
+            ("RATE_LIMIT_ENABLED", "perhaps"),
+            ("RATE_LIMIT_LOGIN_PER_MIN", "0"),
+            ("RATE_LIMIT_REGISTER_PER_MIN", "ten"),
+            ("RATE_LIMIT_DEMO_PER_MIN", "99999999999"),
+            ("CORS_ALLOWED_ORIGINS", "*"),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "http://localhost:3000,ftp://files.example",
+            ),
+            ("TRUST_FORWARDED_FOR", "sometimes"),
+            ("PUBLIC_URL", "diary.example.org"),
+            ("PUBLIC_URL", "https://user@diary.example.org"),
+            ("DOCS_ENABLED", "on-ish"),
+            ("DEMO_LIFETIME_SECS", "0"),
+            ("DEMO_SWEEP_INTERVAL_SECS", "soon"),
+            ("REQUEST_TIMEOUT_SECS", "0"),
+            ("DB_MAX_CONNECTIONS", "0"),
+            ("DB_ACQUIRE_TIMEOUT_SECS", "x"),
         ] {
             let err = Config::from_vars(&vars(&[(name, value)])).err();
-            assert_eq!(err.map(|e| e.variable), Some(name));
+            assert_eq!(
+                err.as_ref().map(|e| e.variable),
+                Some(name),
+                "{name}={value}"
+            );
+            let line = err.map(|e| e.to_string()).unwrap_or_default();
+            assert!(line.contains(name) && !line.contains('\n'), "{line}");
+        }
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let config = Config::from_vars(&vars(&[
+            ("DATABASE_URL", "postgres://db/medtracker"),
+            ("BIND_ADDR", "0.0.0.0:9000"),
+            ("APP_ENV", "test"),
+            ("LOG_FORMAT", "pretty"),
+            ("SESSION_IDLE_TIMEOUT_SECS", "60"),
+            ("SESSION_ABSOLUTE_TIMEOUT_SECS", "120"),
+            ("LOCKOUT_THRESHOLD", "3"),
+            ("LOCKOUT_SECS", "30"),
+            ("RATE_LIMIT_ENABLED", "false"),
+            ("RATE_LIMIT_LOGIN_PER_MIN", "7"),
+            ("RATE_LIMIT_REGISTER_PER_MIN", "8"),
+            ("RATE_LIMIT_DEMO_PER_MIN", "9"),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                " https://a.example , https://B.example/ ",
+            ),
+            ("TRUST_FORWARDED_FOR", "true"),
+            ("PUBLIC_URL", "https://diary.example.org"),
+            ("DOCS_ENABLED", "false"),
+            ("METRICS_TOKEN", "t0ken"),
+            ("DEMO_LIFETIME_SECS", "600"),
+            ("DEMO_SWEEP_INTERVAL_SECS", "5"),
+            ("REQUEST_TIMEOUT_SECS", "10"),
+            ("DB_MAX_CONNECTIONS", "12"),
+            ("DB_ACQUIRE_TIMEOUT_SECS", "2"),
+        ]))
+        .expect("valid");
+        let secs = Duration::from_secs;
+        assert_eq!(config.database_url, "postgres://db/medtracker");
+        assert_eq!(config.bind_addr.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.app_env, AppEnv::Test);
+        assert_eq!(config.log_format, LogFormat::Pretty);
+        assert_eq!(config.session_idle_timeout, secs(60));
+        assert_eq!(config.session_absolute_timeout, secs(120));
+        assert_eq!(config.lockout_threshold, 3);
+        assert_eq!(config.lockout_duration, secs(30));
+        let limits = &config.rate_limits;
+        assert!(!limits.enabled);
+        assert_eq!(
+            (
+                limits.login_per_min,
+                limits.register_per_min,
+                limits.demo_per_min
+            ),
+            (7, 8, 9)
+        );
+        assert_eq!(
+            config.cors_allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert!(config.trust_forwarded_for);
+        assert_eq!(
+            config.public_origin.as_deref(),
+            Some("https://diary.example.org")
+        );
+        assert!(!config.docs_enabled);
+        assert_eq!(config.metrics_token.as_deref(), Some("t0ken"));
+        assert_eq!(config.demo_lifetime, secs(600));
+        assert_eq!(config.demo_sweep_interval, secs(5));
+        assert_eq!(config.request_timeout, secs(10));
+        assert_eq!(config.db_max_connections, Some(12));
+        assert_eq!(config.db_acquire_timeout, secs(2));
+    }
+
+    #[test]
+    fn other_defaults_match_the_contract() {
+        let config = Config::from_vars(&HashMap::new()).expect("defaults are valid");
+        let secs = Duration::from_secs;
+        assert_eq!(config.app_env, AppEnv::Development);
+        assert_eq!(config.session_idle_timeout, secs(1800));
+        assert_eq!(config.session_absolute_timeout, secs(43_200));
+        assert_eq!(config.lockout_duration, secs(900));
+        let limits = &config.rate_limits;
+        assert!(limits.enabled);
+        assert_eq!(
+            (
+                limits.login_per_min,
+                limits.register_per_min,
+                limits.demo_per_min
+            ),
+            (10, 5, 3)
+        );
+        assert!(!config.trust_forwarded_for);
+        assert_eq!(config.public_origin, None);
+        assert_eq!(config.metrics_token, None);
+        assert_eq!(config.demo_lifetime, secs(3600));
+        assert_eq!(config.demo_sweep_interval, secs(60));
+        assert_eq!(config.request_timeout, secs(30));
+        assert_eq!(config.db_max_connections, None);
+        assert_eq!(config.db_acquire_timeout, secs(5));
+        let test = Config::from_vars(&vars(&[("APP_ENV", "test")])).expect("valid");
+        assert_eq!(test.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let config = Config::from_vars(&vars(&[("METRICS_TOKEN", " "), ("LOCKOUT_THRESHOLD", "")]))
+            .expect("valid");
+        assert_eq!(config.metrics_token, None);
+        assert_eq!(config.lockout_threshold, 5);
+    }
+
+    #[test]
+    fn origins_are_normalised_as_browsers_send_them() {
+        for (url, origin) in [
+            (
+                "https://Diary.Example.org/app?x#y",
+                Some("https://diary.example.org"),
+            ),
+            (
+                "https://diary.example.org:443",
+                Some("https://diary.example.org"),
+            ),
+            ("http://localhost:80/", Some("http://localhost")),
+            (
+                "https://diary.example.org:8443",
+                Some("https://diary.example.org:8443"),
+            ),
+            ("http://localhost:3000", Some("http://localhost:3000")),
+            ("ftp://files.example", None),
+            ("https://", None),
+            ("localhost:3000", None),
+            ("https://a b.example", None),
+        ] {
+            assert_eq!(origin_of(url).as_deref(), origin, "{url}");
         }
     }
 }

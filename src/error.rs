@@ -206,7 +206,14 @@ impl IntoResponse for ApiError {
         let status = self.status();
         if let Self::Internal(cause) = &self {
             // The cause is logged once, here, inside the request span; the client sees only the id.
-            tracing::error!(error = %cause, debug = ?cause, "internal error");
+            // The id is also a field of the event itself, so that the one line an operator looks
+            // for after a 500 holds it even where spans are not recorded.
+            tracing::error!(
+                error = %cause,
+                debug = ?cause,
+                request_id = request_id::current().as_deref(),
+                "internal error"
+            );
         }
         let mut response = render(status, &self.problem(request_id::current()));
         let headers = response.headers_mut();

@@ -98,8 +98,9 @@ fn describe_all() {
     // Zero-valued series, so every family is visible (with HELP and TYPE) from the first scrape.
     counter!("http_requests_total", "method" => "GET", "route" => "/health", "status" => "200")
         .absolute(0);
-    metrics::histogram!("http_request_duration_seconds", "method" => "GET", "route" => "/health")
-        .record(0.0);
+    // Registering a histogram is enough for it to be rendered with zero counts; recording a
+    // sample here would report a request that never happened.
+    let _ = metrics::histogram!("http_request_duration_seconds", "method" => "GET", "route" => "/health");
     for result in ["success", "failure", "locked"] {
         counter!("authentication_attempts_total", "result" => result, "method" => "password")
             .absolute(0);
@@ -134,7 +135,10 @@ pub async fn metrics_route(State(state): State<AppState>, headers: HeaderMap) ->
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(|v| v.split_once(' '))
+            // The scheme name is case-insensitive (RFC 9110 §11.1).
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
         if !presented.is_some_and(|p| constant_time_eq(p.as_bytes(), token.as_bytes())) {
             return ApiError::MetricsUnauthorized.into_response();
         }

@@ -130,8 +130,9 @@ impl Timestamp {
 
     /// Any RFC 3339 offset is accepted and normalised to UTC.
     pub fn parse_rfc3339(raw: &str) -> Option<Self> {
-        // jiff also accepts a bare civil time with a time zone annotation; the contract wants RFC 3339.
-        if raw.contains('[') {
+        // jiff also accepts a time zone annotation (`[Europe/Berlin]`) and signed six-digit years
+        // (`-000001-...`, which would render as `-001-...` and not parse back); RFC 3339 has neither.
+        if raw.contains('[') || !raw.starts_with(|c: char| c.is_ascii_digit()) {
             return None;
         }
         raw.parse::<jiff::Timestamp>().ok().map(Self::from_jiff)
@@ -329,6 +330,8 @@ mod tests {
             "2026-11-27",
             "2026-11-27T08:30:00",
             "2026-11-27T08:30:00Z[UTC]",
+            "-000001-01-01T00:00:00Z",
+            "+002026-11-27T08:30:00Z",
         ] {
             assert_eq!(Timestamp::parse_rfc3339(raw), None, "{raw}");
         }

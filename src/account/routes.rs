@@ -1,20 +1,30 @@
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderValue, header},
+    response::IntoResponse,
+};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::{export::AccountExport, export_store, lifecycle};
 use crate::{
     app::AppState,
+    audit::{self, AuditEvent},
     auth::{
         CurrentUser,
         users::{self, UserEnvelope},
     },
     error::{ApiError, ApiResult, Problem},
-    http::json::JsonObject,
+    http::{client_ip::ClientIp, json::JsonObject},
     input::{self, Fields},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_me, update_me))
+    OpenApiRouter::new()
+        .routes(routes!(get_me, update_me))
+        .routes(routes!(export))
+        .merge(lifecycle::router())
 }
 
 /// Body of `PATCH /api/v1/me` (JSON Merge Patch).
@@ -51,6 +61,10 @@ async fn get_me(State(state): State<AppState>, user: CurrentUser) -> ApiResult<J
     responses(
         (status = 200, description = "The updated account", body = UserEnvelope),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_me(
@@ -73,4 +87,32 @@ async fn update_me(
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     Ok(Json(UserEnvelope { user }))
+}
+
+/// Download every record of the account as one JSON document.
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "account", security(("session" = [])),
+    responses(
+        (status = 200, description = "The account's records, as an attachment named `medtracker-export-<date>.json`", body = AccountExport,
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"medtracker-export-2026-11-27.json\"`"))),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn export(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: CurrentUser,
+) -> ApiResult<impl IntoResponse> {
+    let document = export_store::export(&state.db, user.id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    audit::record(
+        &state.db,
+        AuditEvent::new("account.export").user(user.id).ip(ip),
+    )
+    .await;
+    let filename = format!(
+        "attachment; filename=\"medtracker-export-{}.json\"",
+        document.exported_at.to_jiff().strftime("%Y-%m-%d")
+    );
+    let disposition = HeaderValue::from_str(&filename).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(document)))
 }

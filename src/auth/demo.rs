@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use super::{
+    demo_data, demo_store,
     email::Email,
-    users::{self, NewUser, User},
+    users::{self, User},
 };
 use crate::{
     app::AppState,
@@ -13,20 +14,15 @@ use crate::{
     types::{Id, Timestamp},
 };
 
+/// Creates a new, isolated demo account with its own sample data (varied by a random seed).
 pub async fn create_account(state: &AppState) -> Result<User, ApiError> {
     let lifetime = i64::try_from(state.config.demo_lifetime.as_secs()).unwrap_or(i64::MAX);
     let email = Email::for_demo(&Id::new());
-    let user = users::insert(
-        &state.db,
-        NewUser {
-            email: &email,
-            password_hash: None,
-            display_name: Some("Demo"),
-            timezone: "UTC",
-            demo_expires_at: Some(Timestamp::now().plus_secs(lifetime)),
-        },
-    )
-    .await?;
+    let now = Timestamp::now();
+    let data = demo_data::generate(rand::random(), now);
+    let user =
+        demo_store::insert_with_sample_data(&state.db, &email, now.plus_secs(lifetime), &data)
+            .await?;
     Ok(user)
 }
 

@@ -1,6 +1,8 @@
 //! Accounts, passwords, sessions, lockout and demo accounts.
 
 pub mod demo;
+pub mod demo_data;
+mod demo_store;
 pub mod email;
 pub mod lockout;
 pub mod password;

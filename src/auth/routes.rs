@@ -75,6 +75,9 @@ pub struct LoginInput {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"authenticated": true, "user": {"id": "019a6b2e-7c1d-7f3a-9b8e-2f4d6a1c3e5b",
+    "email": "jan@example.com", "display_name": "Jan", "timezone": "Europe/Berlin",
+    "created_at": "2026-11-27T08:30:00.123Z"}, "demo": false, "expires_at": "2026-11-27T09:00:00.123Z"}))]
 pub struct SessionStatus {
     pub authenticated: bool,
     pub user: Option<User>,
@@ -84,6 +87,9 @@ pub struct SessionStatus {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"user": {"id": "019a6b2e-7c1d-7f3a-9b8e-2f4d6a1c3e5b",
+    "email": "demo-019a6b2e7c1d7f3a9b8e2f4d6a1c3e5b@demo.invalid", "display_name": "Demo", "timezone": "UTC",
+    "created_at": "2026-11-27T08:30:00.123Z"}, "demo": true, "expires_at": "2026-11-27T09:00:00.123Z"}))]
 pub struct DemoStarted {
     pub user: User,
     pub demo: bool,
@@ -108,7 +114,11 @@ pub(crate) fn raw_password(value: &Value) -> Result<String, String> {
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterInput,
     responses(
         (status = 201, description = "Account created; the response sets the `session` cookie", body = UserEnvelope),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -163,7 +173,11 @@ async fn register(
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginInput,
     responses(
         (status = 200, description = "Signed in; the response sets a fresh `session` cookie", body = UserEnvelope),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials` (the same for an unknown email and a wrong password)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 423, description = "`account_locked`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -247,7 +261,9 @@ async fn login(
 #[utoipa::path(post, path = "/auth/logout", tag = "auth",
     responses(
         (status = 204, description = "Signed out (also when there was no session)"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn logout(
     State(state): State<AppState>,
@@ -296,6 +312,9 @@ async fn session_status(
 #[utoipa::path(post, path = "/auth/demo", tag = "auth",
     responses(
         (status = 201, description = "Demo account created; the response sets the `session` cookie", body = DemoStarted),
+        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn start_demo(

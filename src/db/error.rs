@@ -26,14 +26,7 @@ impl From<sqlx::Error> for DbError {
                 _ if matches!(db.code().as_deref(), Some("5" | "6" | "517")) => {
                     Self::Unavailable(err)
                 }
-                // PostgreSQL: too many connections, shutting down, cannot connect now.
-                _ if matches!(
-                    db.code().as_deref(),
-                    Some("53300" | "57P01" | "57P02" | "57P03")
-                ) =>
-                {
-                    Self::Unavailable(err)
-                }
+                _ if postgres_cannot_serve(db.as_ref()) => Self::Unavailable(err),
                 _ => Self::Other(err),
             },
             sqlx::Error::PoolTimedOut
@@ -44,6 +37,21 @@ impl From<sqlx::Error> for DbError {
             _ => Self::Other(err),
         }
     }
+}
+
+/// PostgreSQL errors that say the server cannot serve now, not that the statement is wrong: any
+/// FATAL error (the session is gone or cannot start: shutdown, terminated, too many connections,
+/// a database that is not accepting connections), connection exceptions (class 08), insufficient
+/// resources (class 53) and operator intervention (class 57, e.g. `57P01` admin shutdown).
+fn postgres_cannot_serve(err: &dyn sqlx::error::DatabaseError) -> bool {
+    use sqlx::postgres::{PgDatabaseError, PgSeverity};
+    let Some(pg) = err.try_downcast_ref::<PgDatabaseError>() else {
+        return false;
+    };
+    matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic)
+        || ["08", "53", "57"]
+            .iter()
+            .any(|class| pg.code().starts_with(class))
 }
 
 fn table_of(err: &dyn sqlx::error::DatabaseError) -> Option<String> {

@@ -5,7 +5,7 @@
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, Method, StatusCode, header},
 };
 use serde_json::{Map, Value};
 
@@ -24,6 +24,28 @@ pub async fn content_length_limit(
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > crate::app::BODY_LIMIT_BYTES as u64) {
         return axum::response::IntoResponse::into_response(ApiError::PayloadTooLarge);
+    }
+    next.run(request).await
+}
+
+/// A changing request that carries a body must declare it as JSON, whether or not its route reads
+/// one (so `POST /auth/demo` with a form body is 415 too, not silently accepted).
+pub async fn json_bodies_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let changes_state = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    let headers = request.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if changes_state && has_body && !is_json_content_type(headers) {
+        return axum::response::IntoResponse::into_response(ApiError::UnsupportedMediaType);
     }
     next.run(request).await
 }

@@ -14,16 +14,43 @@ use tower::ServiceExt;
 
 /// Open connections beyond this wait in the kernel's backlog until one closes.
 pub const MAX_CONNECTIONS: usize = 4096;
+/// A client must send a request's complete head within this time, counted from the connection's
+/// start or from the previous response on a kept-alive connection; otherwise it is closed. So an
+/// idle or trickling connection holds one of the `MAX_CONNECTIONS` slots for at most this long.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// In-flight requests get this long to finish after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+/// The accept loop's limits. Production uses the defaults (the constants above); tests shorten
+/// them to prove the limits hold without waiting for the real ones.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeLimits {
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: MAX_CONNECTIONS,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            drain_timeout: DRAIN_TIMEOUT,
+        }
+    }
+}
+
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ServeLimits,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(limits.header_read_timeout);
     let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -65,7 +92,7 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
     drop(listener);
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections drained"),
-        () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("drain timeout: closing remaining connections"),
+        () = tokio::time::sleep(limits.drain_timeout) => tracing::warn!("drain timeout: closing remaining connections"),
     }
 }
 

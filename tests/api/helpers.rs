@@ -9,11 +9,13 @@ use std::{
     net::SocketAddr,
     path::PathBuf,
     sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
 };
 
 use medtracker::{
     app::{App, AppState},
     config::Config,
+    http::serve::ServeLimits,
 };
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
@@ -69,6 +71,19 @@ impl Reply {
             .filter_map(|v| v.to_str().ok().map(str::to_owned))
             .collect()
     }
+
+    /// The `Set-Cookie` header of the `session` cookie, if this response sets one.
+    pub fn session_set_cookie(&self) -> Option<String> {
+        self.cookies()
+            .into_iter()
+            .find(|c| c.starts_with("session="))
+    }
+
+    /// `session=<value>`, ready to send back in a `Cookie` header.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.session_set_cookie()
+            .and_then(|c| c.split(';').next().map(str::to_owned))
+    }
 }
 
 /// A browser-like client with its own cookie jar: one per signed-in person.
@@ -78,7 +93,23 @@ pub struct Client {
     base: String,
 }
 
+/// No request of the suite may hang: a server that stops answering fails the test instead.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Client {
+    /// A client with an empty cookie jar for the server at `base` (`http://host:port`).
+    pub fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .expect("a client"),
+            base: base.to_owned(),
+        }
+    }
+
     pub async fn request(
         &self,
         method: Method,
@@ -86,6 +117,19 @@ impl Client {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        self.try_request(method, path, body, headers)
+            .await
+            .expect("the server answers")
+    }
+
+    /// Like [`Client::request`], for tests where the server may be gone (killed, stopping).
+    pub async fn try_request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, reqwest::Error> {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(body) = body {
             request = request.json(body);
@@ -93,17 +137,17 @@ impl Client {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.expect("the server answers");
+        let response = request.send().await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response.text().await.expect("a readable body");
+        let text = response.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
+        Ok(Reply {
             status,
             headers,
             body,
             text,
-        }
+        })
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -176,14 +220,25 @@ pub fn unique_email() -> String {
 impl TestApp {
     /// A client with an empty cookie jar.
     pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client without a cookie jar: it sends only the `Cookie` headers a test passes it.
+    pub fn bare_client(&self) -> Client {
         Client {
             http: reqwest::Client::builder()
-                .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("a client"),
             base: self.base.clone(),
         }
+    }
+
+    /// The `/metrics` text (no token).
+    pub async fn metrics(&self) -> String {
+        let reply = self.client().get("/metrics").await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.text
     }
 
     /// A newly registered, signed-in account: its client and its email.
@@ -236,18 +291,25 @@ pub async fn spawn_app() -> TestApp {
 /// The server with extra or overriding environment variables.
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let (database_url, sqlite_file) = fresh_database().await;
-    spawn_on(&database_url, sqlite_file, vars).await
+    spawn_on(&database_url, sqlite_file, vars, ServeLimits::default()).await
+}
+
+/// The server with shortened accept-loop limits (header read timeout, connection cap, drain).
+pub async fn spawn_app_with_limits(vars: &[(&str, &str)], limits: ServeLimits) -> TestApp {
+    let (database_url, sqlite_file) = fresh_database().await;
+    spawn_on(&database_url, sqlite_file, vars, limits).await
 }
 
 /// A second server over the same database (a replica).
 pub async fn spawn_replica(of: &TestApp, vars: &[(&str, &str)]) -> TestApp {
-    spawn_on(&of.database_url, None, vars).await
+    spawn_on(&of.database_url, None, vars, ServeLimits::default()).await
 }
 
-async fn spawn_on(
+pub async fn spawn_on(
     database_url: &str,
     sqlite_file: Option<PathBuf>,
     vars: &[(&str, &str)],
+    limits: ServeLimits,
 ) -> TestApp {
     let mut env: HashMap<String, String> = [
         ("DATABASE_URL", database_url),
@@ -266,7 +328,10 @@ async fn spawn_on(
     if std::env::var_os("TEST_LOG").is_some() {
         medtracker::telemetry::init_logging(&config);
     }
-    let app = App::build(config).await.expect("the app starts");
+    let app = App::build(config)
+        .await
+        .expect("the app starts")
+        .with_serve_limits(limits);
     let addr = app.local_addr().expect("a bound address");
     let state = app.state().clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -286,7 +351,7 @@ async fn spawn_on(
 
 /// A new empty database: a temporary SQLite file, or a new database on the PostgreSQL server
 /// named by `TEST_DATABASE_URL`.
-async fn fresh_database() -> (String, Option<PathBuf>) {
+pub async fn fresh_database() -> (String, Option<PathBuf>) {
     let name = format!("medtracker_test_{}", uuid::Uuid::new_v4().simple());
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {
@@ -327,4 +392,66 @@ pub async fn count_rows(app: &TestApp, sql: &str, bind: &str) -> i64 {
             .await
             .expect("count"),
     }
+}
+
+/// The sum of the samples of metric `name` whose labels include every pair in `labels`.
+pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(series, _)| {
+            let (series_name, series_labels) = series.split_once('{').unwrap_or((series, ""));
+            series_name == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| series_labels.contains(&format!("{k}=\"{v}\"")))
+        })
+        .filter_map(|(_, value)| value.parse::<f64>().ok())
+        .sum()
+}
+
+/// One stored audit event: its name, masked email, reason, request id and whether it has an account.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub event: String,
+    pub email_masked: Option<String>,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub has_user: bool,
+}
+
+/// Every row of `audit_events`, oldest first.
+pub async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
+    use medtracker::db::Db;
+    const SQL: &str = "SELECT event, email_masked, reason, request_id, \
+                       CASE WHEN user_id IS NULL THEN 'no' ELSE 'yes' END \
+                       FROM audit_events ORDER BY occurred_at, id";
+    type Row = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<Row> = match &app.state.db {
+        Db::Sqlite(db) => sqlx::query_as(SQL).fetch_all(&db.readers).await,
+        Db::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await,
+    }
+    .expect("audit rows");
+    rows.into_iter()
+        .map(
+            |(event, email_masked, reason, request_id, has_user)| AuditRow {
+                event,
+                email_masked,
+                reason,
+                request_id,
+                has_user: has_user == "yes",
+            },
+        )
+        .collect()
+}
+
+/// `{"email": email, "password": PASSWORD}`: a register or login body.
+pub fn credentials(email: &str) -> Value {
+    json!({"email": email, "password": PASSWORD})
 }

@@ -2,16 +2,28 @@
 
 mod helpers;
 
+mod account;
+mod audit;
 mod auth;
 mod basics;
+mod cli;
 mod conditions;
+mod demo;
+mod docs;
 mod doctors;
 mod feel;
+mod lockout;
 mod medication_logs;
 mod medications;
+mod metrics;
 mod openapi;
 mod passport;
 mod passport_fixtures;
+mod protocol;
+mod records;
+mod reliability;
 mod replicas;
+mod security;
+mod sessions;
 mod symptom_logs;
 mod symptom_types;
