@@ -205,6 +205,74 @@ export interface paths {
         patch: operations["update_me"];
         trace?: never;
     };
+    "/api/v1/me/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete the account with all its data and sessions, in one transaction. */
+        post: operations["delete_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download every record of the account as one JSON document. */
+        get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out everywhere: every session of the account ends, this one included. */
+        post: operations["logout_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the password: this session continues under a new id, every other one ends. */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/medications": {
         parameters: {
             query?: never;
@@ -470,6 +538,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountExport: {
+            exported_at: components["schemas"]["Timestamp"];
+            /** @description The account, as `GET /api/v1/me` shows it. */
+            profile: components["schemas"]["User"];
+            /** @description Ordered by name. */
+            medications: components["schemas"]["ExportedMedication"][];
+            /** @description Newest first, as the log lists. */
+            medication_logs: components["schemas"]["ExportedMedicationLog"][];
+            symptom_types: components["schemas"]["ExportedSymptomType"][];
+            symptom_logs: components["schemas"]["ExportedSymptomLog"][];
+            conditions: components["schemas"]["ExportedCondition"][];
+            doctors: components["schemas"]["ExportedDoctor"][];
+            /** @description Which doctor treats which condition. */
+            doctor_conditions: components["schemas"]["ExportedLink"][];
+        };
         /** @enum {string} */
         Change: "better" | "worse" | "same" | "new" | "gone";
         /**
@@ -557,6 +640,28 @@ export interface components {
             /** Format: double */
             mean_effectiveness?: number | null;
         };
+        /** @description Body of `POST /api/v1/me/delete`. */
+        DeleteAccountInput: {
+            /**
+             * @description The account's password; not needed (and ignored) for a demo account, which may send an
+             *     empty body or `{}`.
+             * @example violet harbour engine 42
+             */
+            password?: string | null;
+        };
+        /**
+         * @example {
+         *       "demo": true,
+         *       "expires_at": "2026-11-27T09:00:00.123Z",
+         *       "user": {
+         *         "created_at": "2026-11-27T08:30:00.123Z",
+         *         "display_name": "Demo",
+         *         "email": "demo-019a6b2e7c1d7f3a9b8e2f4d6a1c3e5b@demo.invalid",
+         *         "id": "019a6b2e-7c1d-7f3a-9b8e-2f4d6a1c3e5b",
+         *         "timezone": "UTC"
+         *       }
+         *     }
+         */
         DemoStarted: {
             user: components["schemas"]["User"];
             demo: boolean;
@@ -665,6 +770,142 @@ export interface components {
             phone?: string | null;
             /** @example praxis@weber.example */
             email?: string | null;
+        };
+        ExportedCondition: {
+            id: components["schemas"]["Id"];
+            /** @example Migraine */
+            name: string;
+            /**
+             * @description `active` or `resolved`.
+             * @example active
+             */
+            status: string;
+            diagnosed_on?: components["schemas"]["Date"] | null;
+            notes?: string | null;
+            doctor_ids: components["schemas"]["Id"][];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        ExportedDoctor: {
+            id: components["schemas"]["Id"];
+            /** @example Dr. Anna Weber */
+            name: string;
+            /** @example Neurology */
+            specialty?: string | null;
+            /** @example +49 30 1234 5678 */
+            phone?: string | null;
+            /** @example praxis.weber@example.org */
+            email?: string | null;
+            address?: string | null;
+            notes?: string | null;
+            condition_ids: components["schemas"]["Id"][];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        ExportedLink: {
+            doctor_id: components["schemas"]["Id"];
+            condition_id: components["schemas"]["Id"];
+            created_at: components["schemas"]["Timestamp"];
+        };
+        ExportedMedication: {
+            id: components["schemas"]["Id"];
+            /** @example Sumatriptan */
+            name: string;
+            /** @example 50 mg */
+            dosage?: string | null;
+            /** @example tablet */
+            form?: string | null;
+            purpose?: string | null;
+            /** @example As needed, at most 2 per day */
+            frequency?: string | null;
+            prescribing_doctor_id?: components["schemas"]["Id"] | null;
+            condition_id?: components["schemas"]["Id"] | null;
+            notes?: string | null;
+            active: boolean;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        ExportedMedicationLog: {
+            id: components["schemas"]["Id"];
+            medication_id: components["schemas"]["Id"];
+            /** @example Sumatriptan */
+            medication_name: string;
+            taken_at: components["schemas"]["Timestamp"];
+            /**
+             * Format: double
+             * @example 50
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+            /**
+             * Format: int32
+             * @example 4
+             */
+            effectiveness?: number | null;
+            side_effects?: string | null;
+            /** Format: int32 */
+            side_effect_severity?: number | null;
+            notes?: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        ExportedSymptomLog: {
+            id: components["schemas"]["Id"];
+            symptom_type_id: components["schemas"]["Id"];
+            /** @example Headache */
+            symptom_name: string;
+            started_at: components["schemas"]["Timestamp"];
+            ended_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * Format: int32
+             * @example 90
+             */
+            duration_minutes?: number | null;
+            /**
+             * Format: int32
+             * @example 6
+             */
+            severity: number;
+            /**
+             * @description `mild` (1–3), `moderate` (4–6), `severe` (7–8) or `critical` (9–10).
+             * @example moderate
+             */
+            severity_label: string;
+            /**
+             * Format: int32
+             * @example 4
+             */
+            impact: number;
+            /**
+             * @description The same scale as `severity_label`.
+             * @example moderate
+             */
+            impact_label: string;
+            notes?: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        ExportedSymptomType: {
+            id: components["schemas"]["Id"];
+            /** @example Headache */
+            name: string;
+            description?: string | null;
+            /** @example Neurological */
+            category?: string | null;
+            /**
+             * Format: int32
+             * @example 5
+             */
+            default_severity: number;
+            /**
+             * Format: int32
+             * @example 5
+             */
+            default_impact: number;
+            active: boolean;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
         };
         /**
          * @example {
@@ -1136,6 +1377,19 @@ export interface components {
             /** @description The active medications whose `condition_id` is this condition, by name. */
             medications: components["schemas"]["MedicationSummary"][];
         };
+        /** @description Body of `POST /api/v1/me/password`. */
+        PasswordChangeInput: {
+            /**
+             * @description The password the account signs in with now.
+             * @example violet harbour engine 42
+             */
+            current_password: string;
+            /**
+             * @description 12 to 128 characters, not easy to guess, not containing the email's local part.
+             * @example amber lantern quietly 7 rivers
+             */
+            new_password: string;
+        };
         /**
          * @description The body of every error response.
          * @example {
@@ -1200,6 +1454,20 @@ export interface components {
              */
             timezone?: string | null;
         };
+        /**
+         * @example {
+         *       "authenticated": true,
+         *       "demo": false,
+         *       "expires_at": "2026-11-27T09:00:00.123Z",
+         *       "user": {
+         *         "created_at": "2026-11-27T08:30:00.123Z",
+         *         "display_name": "Jan",
+         *         "email": "jan@example.com",
+         *         "id": "019a6b2e-7c1d-7f3a-9b8e-2f4d6a1c3e5b",
+         *         "timezone": "Europe/Berlin"
+         *       }
+         *     }
+         */
         SessionStatus: {
             authenticated: boolean;
             user?: components["schemas"]["User"] | null;
@@ -3030,7 +3298,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserEnvelope"];
                 };
             };
-            400: components["responses"]["MalformedJson"];
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `unauthenticated` */
             401: {
                 headers: {
@@ -3041,12 +3317,289 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            403: components["responses"]["OriginNotAllowed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `origin_not_allowed`: a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: a body that is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation_failed` */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `{"password": ...}`; a demo account sends an empty body or `{}` */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountInput"] | null;
+            };
+        };
+        responses: {
+            /** @description Deleted; the cookie is cleared (`Max-Age=0`) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a missing or wrong `password` (counts toward the lockout); nothing was deleted */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account_locked`, with `Retry-After`; nothing was deleted */
+            423: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's records, as an attachment named `medtracker-export-<date>.json` */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="medtracker-export-2026-11-27.json"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    logout_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session has ended; the cookie is cleared (`Max-Age=0`) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeInput"];
+            };
+        };
+        responses: {
+            /** @description Changed; the response sets a fresh `session` cookie and every other session of the account has ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a wrong `current_password` (counts toward the lockout; a demo account has none) or a weak `new_password` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account_locked`, with `Retry-After` */
+            423: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3945,8 +4498,33 @@ export interface operations {
                     "application/json": components["schemas"]["DemoStarted"];
                 };
             };
-            403: components["responses"]["OriginNotAllowed"];
-            413: components["responses"]["PayloadTooLarge"];
+            /** @description `origin_not_allowed`: a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: a body that is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `rate_limited` */
             429: {
                 headers: {
@@ -3983,7 +4561,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserEnvelope"];
                 };
             };
-            400: components["responses"]["MalformedJson"];
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_credentials` (the same for an unknown email and a wrong password) */
             401: {
                 headers: {
@@ -3994,9 +4580,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            403: components["responses"]["OriginNotAllowed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `origin_not_allowed`: a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: a body that is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation_failed` */
             422: {
                 headers: {
@@ -4046,7 +4656,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `origin_not_allowed` */
+            /** @description `origin_not_allowed`: a cross-site request */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4055,7 +4665,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            413: components["responses"]["PayloadTooLarge"];
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: a body that is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -4082,8 +4709,24 @@ export interface operations {
                     "application/json": components["schemas"]["UserEnvelope"];
                 };
             };
-            400: components["responses"]["MalformedJson"];
-            403: components["responses"]["OriginNotAllowed"];
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed`: a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `email_taken` */
             409: {
                 headers: {
@@ -4093,8 +4736,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: a body that is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation_failed` */
             422: {
                 headers: {
