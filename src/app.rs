@@ -84,7 +84,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    openapi::complete(api_routes().split_for_parts().1)
 }
 
 pub struct App {
@@ -186,7 +186,10 @@ pub fn router(state: AppState) -> Router {
     let (api, document) = api_routes().split_for_parts();
     let routes = api
         .route("/metrics", axum::routing::get(telemetry::metrics_route))
-        .merge(openapi::routes(document, state.config.docs_enabled))
+        .merge(openapi::routes(
+            openapi::complete(document),
+            state.config.docs_enabled,
+        ))
         .route_layer(middleware::from_fn(http::metrics::remember_route))
         .fallback(http::problem::not_found)
         .with_state(state.clone());

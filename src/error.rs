@@ -145,6 +145,20 @@ impl ApiError {
         }
     }
 
+    /// The body this error is answered with (also the examples in the API document).
+    pub fn problem(&self, request_id: Option<String>) -> Problem {
+        let status = self.status();
+        Problem {
+            kind: "about:blank",
+            title: title(status),
+            status: status.as_u16(),
+            code: self.code(),
+            detail: self.to_string(),
+            request_id,
+            errors: self.field_errors(),
+        }
+    }
+
     fn field_errors(&self) -> Option<Vec<FieldError>> {
         match self {
             Self::Validation(errors) => Some(errors.clone()),
@@ -201,16 +215,7 @@ impl IntoResponse for ApiError {
                 "internal error"
             );
         }
-        let problem = Problem {
-            kind: "about:blank",
-            title: title(status),
-            status: status.as_u16(),
-            code: self.code(),
-            detail: self.to_string(),
-            request_id: request_id::current(),
-            errors: self.field_errors(),
-        };
-        let mut response = render(status, &problem);
+        let mut response = render(status, &self.problem(request_id::current()));
         let headers = response.headers_mut();
         match &self {
             Self::Unauthenticated | Self::InvalidCredentials => {

@@ -15,13 +15,25 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::app::AppState;
 
+mod conventions;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "medtracker",
         description = "A medical diary: medications, symptoms, feel-vs-yesterday, a condition passport and a \
-doctor directory. Sign in with `POST /auth/login` (or start a demo with `POST /auth/demo`); the `session` cookie \
-then authenticates every `/api/v1` request. Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
+doctor directory.\n\n\
+**Sessions.** Sign in with `POST /auth/login` or `POST /auth/register` (or start a demo with `POST /auth/demo`); \
+the `session` cookie they set (HttpOnly, `SameSite=Lax`; `Secure; SameSite=Strict` in production) then \
+authenticates every `/api/v1` request. Browsers send it with `credentials: 'include'`. A POST, PUT, PATCH or \
+DELETE whose `Origin` is not the server's own or an allowed one is refused with 403.\n\n\
+**Bodies** are JSON objects sent with `Content-Type: application/json`; unknown fields are refused. PATCH works \
+like JSON Merge Patch (absent: unchanged, `null`: cleared).\n\n\
+**Errors** are `application/problem+json` (RFC 9457) with a stable `code` and the `request_id`; a 422 lists \
+every bad field in `errors`. Every response carries `X-Request-Id`.\n\n\
+**Ids** are UUIDs; timestamps are RFC 3339 in UTC with milliseconds (`2026-11-27T08:30:00.123Z`); dates are \
+`YYYY-MM-DD`; time zones are IANA names. Log lists are paginated with `limit` and the `next_cursor` of the \
+previous page.",
         license(name = "MIT")
     ),
     modifiers(&SessionCookie),
@@ -54,6 +66,13 @@ impl Modify for SessionCookie {
             ))),
         );
     }
+}
+
+/// The document as served and printed: the routes' own declarations plus what every route answers
+/// by construction (see [`conventions`]).
+pub fn complete(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    conventions::apply(&mut document);
+    document
 }
 
 /// The documentation routes. `/openapi.json` is always served (clients generate from it); the

@@ -37,8 +37,8 @@ pub struct ProfilePatch {
     /// 1 to 80 characters; `null` or blank clears it.
     #[schema(example = "Jan", max_length = 80)]
     display_name: Option<String>,
-    /// IANA time zone name.
-    #[schema(example = "Europe/Berlin")]
+    /// IANA time zone name; it cannot be cleared (`null` is 422).
+    #[schema(example = "Europe/Berlin", nullable = false)]
     timezone: Option<String>,
 }
 

@@ -40,7 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     reason = "documents the body; handlers read it field by field"
 )]
 pub struct RegisterInput {
-    #[schema(example = "jan@example.com", max_length = 254)]
+    #[schema(example = "jan@example.com", format = Email, max_length = 254)]
     email: String,
     /// 12 to 128 characters, not easy to guess, not containing the email's local part.
     #[schema(
@@ -49,7 +49,8 @@ pub struct RegisterInput {
         max_length = 128
     )]
     password: String,
-    #[schema(example = "Jan", min_length = 1, max_length = 80)]
+    /// At most 80 characters; blank means none (stored as `null`).
+    #[schema(example = "Jan", max_length = 80)]
     display_name: Option<String>,
     /// IANA time zone name; defaults to `UTC`.
     #[schema(example = "Europe/Berlin")]
@@ -63,9 +64,13 @@ pub struct RegisterInput {
     reason = "documents the body; handlers read it field by field"
 )]
 pub struct LoginInput {
-    #[schema(example = "jan@example.com")]
+    #[schema(example = "jan@example.com", format = Email)]
     email: String,
-    #[schema(example = "violet harbour engine 42")]
+    #[schema(
+        example = "violet harbour engine 42",
+        min_length = 1,
+        max_length = 1024
+    )]
     password: String,
 }
 

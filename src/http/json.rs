@@ -76,7 +76,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             }
         })?;
         // An absent body reads as `{}`, so a missing body lists every missing field in one 422.
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // Only a zero-length one: whitespace alone is a body, and not a JSON text (400).
+        if bytes.is_empty() {
             return Ok(Self(Map::new()));
         }
         if !json {

@@ -16,6 +16,7 @@ mod lockout;
 mod medication_logs;
 mod medications;
 mod metrics;
+mod openapi;
 mod passport;
 mod passport_fixtures;
 mod protocol;

@@ -91,7 +91,7 @@ pub struct MedicationLogPatchInput {
     side_effects: Option<String>,
     #[schema(example = 1, minimum = 1, maximum = 10)]
     side_effect_severity: Option<i32>,
-    #[schema(max_length = 1000)]
+    #[schema(example = "Taken with water.", max_length = 1000)]
     notes: Option<String>,
 }
 

@@ -39,7 +39,7 @@ fn saved(write: LogWrite) -> ApiResult<MedicationLog> {
 }
 
 /// The account's medication logs, newest first, one page at a time.
-#[utoipa::path(get, path = "/api/v1/logs/medications", tag = "medication-logs", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/logs/medications", operation_id = "list_medication_logs", tag = "medication-logs", security(("session" = [])),
     params(
         ("from" = Option<Timestamp>, Query, description = "Only logs taken at or after this time (RFC 3339)"),
         ("to" = Option<Timestamp>, Query, description = "Only logs taken before this time (RFC 3339)"),
@@ -71,7 +71,7 @@ async fn list_logs(
 }
 
 /// Log a dose.
-#[utoipa::path(post, path = "/api/v1/logs/medications", tag = "medication-logs", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/logs/medications", operation_id = "create_medication_log", tag = "medication-logs", security(("session" = [])),
     request_body = MedicationLogInput,
     responses(
         (status = 201, description = "The new log", body = MedicationLog),
@@ -94,7 +94,7 @@ async fn create_log(
 }
 
 /// One medication log.
-#[utoipa::path(get, path = "/api/v1/logs/medications/{id}", tag = "medication-logs", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/logs/medications/{id}", operation_id = "get_medication_log", tag = "medication-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 200, description = "The log", body = MedicationLog),
@@ -113,7 +113,7 @@ async fn get_log(
 }
 
 /// Change a medication log (JSON Merge Patch).
-#[utoipa::path(patch, path = "/api/v1/logs/medications/{id}", tag = "medication-logs", security(("session" = [])),
+#[utoipa::path(patch, path = "/api/v1/logs/medications/{id}", operation_id = "update_medication_log", tag = "medication-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
     request_body = MedicationLogPatchInput,
     responses(
@@ -138,7 +138,7 @@ async fn update_log(
 }
 
 /// Delete a medication log.
-#[utoipa::path(delete, path = "/api/v1/logs/medications/{id}", tag = "medication-logs", security(("session" = [])),
+#[utoipa::path(delete, path = "/api/v1/logs/medications/{id}", operation_id = "delete_medication_log", tag = "medication-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 204, description = "Deleted"),

@@ -15,7 +15,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Link a doctor to a condition (idempotent).
-#[utoipa::path(put, path = "/api/v1/doctors/{doctor_id}/conditions/{condition_id}", tag = "doctors",
+#[utoipa::path(put, path = "/api/v1/doctors/{doctor_id}/conditions/{condition_id}", operation_id = "link_doctor_to_condition", tag = "doctors",
     security(("session" = [])),
     params(
         ("doctor_id" = Id, Path, description = "The doctor's id"),
@@ -39,7 +39,7 @@ async fn link(
 }
 
 /// Unlink a doctor from a condition.
-#[utoipa::path(delete, path = "/api/v1/doctors/{doctor_id}/conditions/{condition_id}", tag = "doctors",
+#[utoipa::path(delete, path = "/api/v1/doctors/{doctor_id}/conditions/{condition_id}", operation_id = "unlink_doctor_from_condition", tag = "doctors",
     security(("session" = [])),
     params(
         ("doctor_id" = Id, Path, description = "The doctor's id"),

@@ -61,7 +61,7 @@ fn unknown_type() -> ApiError {
 }
 
 /// The account's symptom logs, newest first (by `started_at`, then id), one page at a time.
-#[utoipa::path(get, path = "/api/v1/logs/symptoms", tag = "symptom-logs", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/logs/symptoms", operation_id = "list_symptom_logs", tag = "symptom-logs", security(("session" = [])),
     params(
         ("from" = Option<Timestamp>, Query, description = "Only logs that started at or after this instant"),
         ("to" = Option<Timestamp>, Query, description = "Only logs that started before this instant"),
@@ -93,7 +93,7 @@ async fn list_logs(
 }
 
 /// Log a symptom.
-#[utoipa::path(post, path = "/api/v1/logs/symptoms", tag = "symptom-logs", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/logs/symptoms", operation_id = "create_symptom_log", tag = "symptom-logs", security(("session" = [])),
     request_body = SymptomLogInput,
     responses(
         (status = 201, description = "The new log", body = SymptomLog),
@@ -149,7 +149,7 @@ async fn create_log(
 }
 
 /// One symptom log.
-#[utoipa::path(get, path = "/api/v1/logs/symptoms/{id}", tag = "symptom-logs", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/logs/symptoms/{id}", operation_id = "get_symptom_log", tag = "symptom-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 200, description = "The log", body = SymptomLog),
@@ -166,7 +166,7 @@ async fn get_log(
 }
 
 /// Change a symptom log (JSON Merge Patch; the duration rules of creation apply).
-#[utoipa::path(patch, path = "/api/v1/logs/symptoms/{id}", tag = "symptom-logs", security(("session" = [])),
+#[utoipa::path(patch, path = "/api/v1/logs/symptoms/{id}", operation_id = "update_symptom_log", tag = "symptom-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
     request_body = SymptomLogPatch,
     responses(
@@ -241,7 +241,7 @@ async fn update_log(
 }
 
 /// Delete a symptom log.
-#[utoipa::path(delete, path = "/api/v1/logs/symptoms/{id}", tag = "symptom-logs", security(("session" = [])),
+#[utoipa::path(delete, path = "/api/v1/logs/symptoms/{id}", operation_id = "delete_symptom_log", tag = "symptom-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 204, description = "Deleted"),

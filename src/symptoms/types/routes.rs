@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The account's symptom types, by name.
-#[utoipa::path(get, path = "/api/v1/symptom-types", tag = "symptom-types", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/symptom-types", operation_id = "list_symptom_types", tag = "symptom-types", security(("session" = [])),
     params(
         ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) types; both when absent"),
         ("q" = Option<String>, Query, description = "Case-insensitive part of the name", example = "head"),
@@ -52,7 +52,7 @@ async fn list_types(
 }
 
 /// Add a symptom type.
-#[utoipa::path(post, path = "/api/v1/symptom-types", tag = "symptom-types", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/symptom-types", operation_id = "create_symptom_type", tag = "symptom-types", security(("session" = [])),
     request_body = SymptomTypeInput,
     responses(
         (status = 201, description = "The new symptom type", body = SymptomType),
@@ -90,7 +90,7 @@ async fn create_type(
 }
 
 /// One symptom type.
-#[utoipa::path(get, path = "/api/v1/symptom-types/{id}", tag = "symptom-types", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/symptom-types/{id}", operation_id = "get_symptom_type", tag = "symptom-types", security(("session" = [])),
     params(("id" = Id, Path, description = "The symptom type's id")),
     responses(
         (status = 200, description = "The symptom type", body = SymptomType),
@@ -107,7 +107,7 @@ async fn get_type(
 }
 
 /// Change a symptom type (JSON Merge Patch).
-#[utoipa::path(patch, path = "/api/v1/symptom-types/{id}", tag = "symptom-types", security(("session" = [])),
+#[utoipa::path(patch, path = "/api/v1/symptom-types/{id}", operation_id = "update_symptom_type", tag = "symptom-types", security(("session" = [])),
     params(("id" = Id, Path, description = "The symptom type's id")),
     request_body = SymptomTypePatch,
     responses(
@@ -155,7 +155,7 @@ async fn update_type(
 }
 
 /// Remove a symptom type: deleted when no log refers to it, else deactivated (history is kept).
-#[utoipa::path(delete, path = "/api/v1/symptom-types/{id}", tag = "symptom-types", security(("session" = [])),
+#[utoipa::path(delete, path = "/api/v1/symptom-types/{id}", operation_id = "delete_symptom_type", tag = "symptom-types", security(("session" = [])),
     params(("id" = Id, Path, description = "The symptom type's id")),
     responses(
         (status = 204, description = "Deleted, or deactivated when logs refer to it"),

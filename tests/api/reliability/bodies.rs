@@ -166,3 +166,21 @@ async fn hostile_headers_are_client_errors() {
     assert_eq!(reply.status, 200);
     assert_ne!(reply.header("x-request-id"), Some("a b\tc"));
 }
+
+#[tokio::test]
+async fn only_a_zero_length_body_reads_as_absent() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+
+    let no_body = client
+        .send_raw(Method::PATCH, "/api/v1/me", "application/json", Vec::new())
+        .await;
+    assert_eq!(no_body.status, 200, "an empty merge patch changes nothing");
+    // Whitespace is a body, and not a JSON text (schemathesis sent "\n").
+    for body in [b"\n".to_vec(), b"   ".to_vec()] {
+        let reply = client
+            .send_raw(Method::PATCH, "/api/v1/me", "application/json", body)
+            .await;
+        assert_problem(&reply, 400, "malformed_json");
+    }
+}

@@ -1,0 +1,214 @@
+//! The API document: the committed `openapi/openapi.json` is exactly what the server serves (so an
+//! API change always shows in review), and every operation is documented the way clients need.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+const COMMITTED: &str = include_str!("../../openapi/openapi.json");
+const REGENERATE: &str = "regenerate it with `cargo run -q -- openapi > openapi/openapi.json`, \
+    then the TypeScript types with `scripts/generate-types.sh`, and commit both";
+
+fn committed() -> Value {
+    serde_json::from_str(COMMITTED).expect("openapi/openapi.json is JSON")
+}
+
+/// JSON pointers where two documents differ, so the failure says what changed.
+fn differences(path: &str, left: &Value, right: &Value, found: &mut Vec<String>) {
+    match (left, right) {
+        (Value::Object(l), Value::Object(r)) => {
+            let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+            for key in keys {
+                let child = format!("{path}/{}", key.replace('~', "~0").replace('/', "~1"));
+                match (l.get(key), r.get(key)) {
+                    (Some(a), Some(b)) => differences(&child, a, b, found),
+                    (Some(_), None) => found.push(format!("{child}: only in the committed file")),
+                    (None, Some(_)) => found.push(format!("{child}: only in the served document")),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(l), Value::Array(r)) if l.len() == r.len() => {
+            for (i, (a, b)) in l.iter().zip(r).enumerate() {
+                differences(&format!("{path}/{i}"), a, b, found);
+            }
+        }
+        (l, r) if l != r => found.push(format!("{path}: differs")),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_committed_one() {
+    let app = spawn_app().await;
+
+    let reply = app.client().get("/openapi.json").await;
+
+    assert_eq!(reply.status, 200);
+    let mut changed = Vec::new();
+    differences("", &committed(), &reply.body, &mut changed);
+    changed.truncate(30);
+    assert!(
+        changed.is_empty(),
+        "openapi/openapi.json is not what the server serves; {REGENERATE}.\n{}",
+        changed.join("\n")
+    );
+}
+
+#[test]
+fn the_committed_file_is_byte_for_byte_what_the_binary_prints() {
+    let printed = medtracker::openapi::document_json(&medtracker::app::openapi_document());
+
+    assert!(
+        printed == COMMITTED,
+        "openapi/openapi.json is not the output of `medtracker openapi`; {REGENERATE}"
+    );
+}
+
+fn operations(document: &Value) -> Vec<(String, &Value)> {
+    let mut found = Vec::new();
+    for (path, item) in document["paths"].as_object().into_iter().flatten() {
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            if ["get", "put", "post", "patch", "delete"].contains(&method.as_str()) {
+                found.push((format!("{} {path}", method.to_uppercase()), operation));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_operation_is_tagged_summarised_and_uniquely_named() {
+    let document = medtracker::app::openapi_document();
+    let document = serde_json::to_value(&document).expect("the document serialises");
+    let tags: BTreeSet<&str> = document["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    let mut ids = BTreeSet::new();
+
+    for (name, operation) in operations(&document) {
+        let op_tags = operation["tags"].as_array().cloned().unwrap_or_default();
+        assert!(!op_tags.is_empty(), "{name} has no tag");
+        for tag in op_tags {
+            let tag = tag.as_str().unwrap_or_default();
+            assert!(
+                tags.contains(tag),
+                "{name}: tag `{tag}` is not declared in src/openapi.rs"
+            );
+        }
+        assert!(
+            operation["summary"].is_string(),
+            "{name} has no doc comment (summary)"
+        );
+        let id = operation["operationId"].as_str().unwrap_or_default();
+        assert!(
+            ids.insert(id.to_owned()),
+            "{name}: operationId `{id}` is used twice"
+        );
+    }
+}
+
+#[test]
+fn every_api_operation_needs_the_session_cookie() {
+    let document = serde_json::to_value(medtracker::app::openapi_document()).expect("JSON");
+
+    for (name, operation) in operations(&document) {
+        if name.contains(" /api/v1/") {
+            assert_eq!(
+                operation["security"],
+                serde_json::json!([{"session": []}]),
+                "{name}: declare security((\"session\" = []))"
+            );
+        }
+    }
+}
+
+/// Resolves a `$ref` to a component response.
+fn response<'a>(document: &'a Value, response: &'a Value) -> &'a Value {
+    match response["$ref"].as_str() {
+        Some(target) => document
+            .pointer(target.trim_start_matches('#'))
+            .expect("a $ref that resolves"),
+        None => response,
+    }
+}
+
+#[test]
+fn every_error_is_problem_json_and_every_success_is_json_or_empty() {
+    let document = serde_json::to_value(medtracker::app::openapi_document()).expect("JSON");
+
+    for (name, operation) in operations(&document) {
+        let responses = operation["responses"].as_object().expect("responses");
+        assert!(
+            responses.keys().any(|status| status.starts_with('2')),
+            "{name} documents no success"
+        );
+        for (status, declared) in responses {
+            let declared = response(&document, declared);
+            let content = declared["content"].as_object().cloned().unwrap_or_default();
+            let types: Vec<&str> = content.keys().map(String::as_str).collect();
+            if status.starts_with('2') {
+                let expected: &[&str] = if status == "204" {
+                    &[]
+                } else {
+                    &["application/json"]
+                };
+                assert_eq!(types, expected, "{name} {status}: content types");
+            } else {
+                assert_eq!(types, ["application/problem+json"], "{name} {status}");
+                assert_eq!(
+                    content["application/problem+json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem",
+                    "{name} {status}: declare `body = Problem`"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_request_body_field_has_an_example() {
+    let document = serde_json::to_value(medtracker::app::openapi_document()).expect("JSON");
+
+    for (name, operation) in operations(&document) {
+        let Some(schema) = operation
+            .pointer("/requestBody/content/application~1json/schema/$ref")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let schema = document
+            .pointer(schema.trim_start_matches('#'))
+            .expect("the body schema exists");
+        assert_eq!(
+            schema["additionalProperties"], false,
+            "{name}: unknown fields are refused"
+        );
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            assert!(
+                has_example(property),
+                "{name}: body field `{field}` has no example"
+            );
+        }
+    }
+}
+
+/// Swagger UI's "try it out" and the generated client's docs show these; a `$ref` (ids, times)
+/// brings its own, and a boolean or an enum needs none.
+fn has_example(property: &Value) -> bool {
+    let nullable_ref = property["oneOf"]
+        .as_array()
+        .is_some_and(|alternatives| alternatives.iter().any(|a| a.get("$ref").is_some()));
+    property.get("example").is_some()
+        || property.get("examples").is_some()
+        || property.get("enum").is_some()
+        || property.get("$ref").is_some()
+        || nullable_ref
+        || property["type"] == "boolean"
+        || property["type"] == serde_json::json!(["boolean", "null"])
+}
