@@ -27,14 +27,24 @@ pub async fn remember_route(request: Request, next: Next) -> Response {
 
 pub async fn layer(request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().as_str().to_owned();
+    // Only the methods the API knows: a client sending `FOO` must not mint a new series.
+    let method = match *request.method() {
+        axum::http::Method::GET => "GET",
+        axum::http::Method::POST => "POST",
+        axum::http::Method::PUT => "PUT",
+        axum::http::Method::PATCH => "PATCH",
+        axum::http::Method::DELETE => "DELETE",
+        axum::http::Method::HEAD => "HEAD",
+        axum::http::Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    };
     let response = next.run(request).await;
     let route = response
         .extensions()
         .get::<RouteTemplate>()
         .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
     let status = response.status().as_u16().to_string();
-    histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
+    histogram!("http_request_duration_seconds", "method" => method, "route" => route.clone())
         .record(start.elapsed().as_secs_f64());
     counter!("http_requests_total", "method" => method, "route" => route, "status" => status)
         .increment(1);
