@@ -1,9 +1,16 @@
 //! Password rules (length, strength, no email local part) and Argon2id hashing on blocking threads,
-//! at most one hash per core at a time so that memory stays bounded under a sign-in flood.
+//! at most one hash per core at a time, each in a reused buffer, so that memory stays bounded under
+//! a sign-in flood.
 
-use std::sync::Arc;
+use std::{
+    fmt::Display,
+    sync::{Arc, Mutex, PoisonError},
+};
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{
+    Algorithm, Argon2, Block, Params, Version,
+    password_hash::phc::{Output, ParamsString, PasswordHash, Salt},
+};
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
@@ -44,40 +51,142 @@ impl Password {
     }
 }
 
+/// The contract's (and OWASP's) Argon2id parameters: m = 19456 KiB, t = 2, p = 1, a 32-byte hash.
+const M_COST: u32 = 19_456;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+const OUTPUT_LEN: usize = 32;
+const SALT_LEN: usize = 16;
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    memory: Arc<Memory>,
     /// Verified against when an email has no account, so that timing does not tell.
     dummy_hash: Arc<str>,
 }
 
-fn argon2() -> Argon2<'static> {
-    // m = 19456 KiB, t = 2, p = 1: the contract's (and OWASP's) Argon2id parameters.
-    let params = Params::new(19_456, 2, 1, Some(32)).unwrap_or(Params::DEFAULT);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// Argon2 working memory (19 MiB per hash), kept and reused rather than allocated per hash: glibc
+/// would keep the freed buffers in its per-thread arenas and the RSS would grow with every blocking
+/// thread. A buffer is taken while a permit is held, so there are at most as many as permits.
+struct Memory {
+    params: Params,
+    buffers: Mutex<Vec<Vec<Block>>>,
 }
 
-fn hash_blocking(password: &[u8]) -> Result<String, ApiError> {
-    let salt: [u8; 16] = rand::random();
-    argon2()
-        .hash_password_with_salt(password, &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|err| ApiError::internal(format!("argon2 hashing failed: {err}")))
+fn internal<E: Display>(context: &'static str) -> impl FnOnce(E) -> ApiError {
+    move |err| ApiError::internal(format!("{context}: {err}"))
+}
+
+impl Memory {
+    fn new() -> Self {
+        let params =
+            Params::new(M_COST, T_COST, P_COST, Some(OUTPUT_LEN)).unwrap_or(Params::DEFAULT);
+        Self {
+            params,
+            buffers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `work` on at least `needed` blocks: a pooled buffer (allocated on first use) when the
+    /// current parameters' size fits, else a one-off buffer (a hash stored with more memory).
+    fn with_blocks<T>(&self, needed: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        // The buffers hold no invariant a panic could break, so a poisoned lock is still usable.
+        let pooled = self
+            .buffers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let size = self.params.block_count();
+        if needed > size {
+            if let Some(blocks) = pooled {
+                self.give_back(blocks);
+            }
+            return work(&mut vec![Block::new(); needed]);
+        }
+        let mut blocks = pooled.unwrap_or_else(|| vec![Block::new(); size]);
+        let result = work(&mut blocks);
+        self.give_back(blocks);
+        result
+    }
+
+    fn give_back(&self, blocks: Vec<Block>) {
+        self.buffers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(blocks);
+    }
+
+    /// A standard `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>` PHC string.
+    fn hash(&self, password: &[u8], salt: &[u8]) -> Result<String, ApiError> {
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone());
+        let mut out = [0u8; OUTPUT_LEN];
+        self.with_blocks(self.params.block_count(), |blocks| {
+            argon2.hash_password_into_with_memory(password, salt, &mut out, blocks)
+        })
+        .map_err(internal("argon2 hashing failed"))?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.params).map_err(internal("argon2 parameters"))?,
+            salt: Some(Salt::new(salt).map_err(internal("argon2 salt"))?),
+            hash: Some(Output::new(&out).map_err(internal("argon2 output"))?),
+        };
+        Ok(phc.to_string())
+    }
+
+    /// Recomputes the hash with the stored algorithm, version and parameters (which may differ from
+    /// the current ones) and compares it in constant time.
+    fn verify(&self, password: &[u8], stored: &str) -> Result<bool, ApiError> {
+        let stored = PasswordHash::new(stored).map_err(internal("stored password hash"))?;
+        let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+            return Err(ApiError::internal(
+                "stored password hash has no salt or no hash",
+            ));
+        };
+        let algorithm = Algorithm::try_from(stored.algorithm.as_str())
+            .map_err(internal("stored password hash algorithm"))?;
+        let version = stored
+            .version
+            .map(Version::try_from)
+            .transpose()
+            .map_err(internal("stored password hash version"))?
+            .unwrap_or_default();
+        // Its output length is the stored hash's.
+        let params = Params::try_from(&stored).map_err(internal("stored password hash params"))?;
+        let needed = params.block_count();
+        let argon2 = Argon2::new(algorithm, version, params);
+        let mut buffer = [0u8; Output::MAX_LENGTH];
+        let out = buffer
+            .get_mut(..expected.len())
+            .ok_or_else(|| ApiError::internal("stored password hash is too long"))?;
+        self.with_blocks(needed, |blocks| {
+            argon2.hash_password_into_with_memory(password, salt, &mut *out, blocks)
+        })
+        .map_err(internal("argon2 verification failed"))?;
+        let computed = Output::new(out).map_err(internal("argon2 output"))?;
+        // `Output`'s equality is constant-time.
+        Ok(computed == *expected)
+    }
 }
 
 impl PasswordHasher {
     pub fn new() -> Result<Self, ApiError> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let memory = Memory::new();
         let random: [u8; 32] = rand::random();
+        let salt: [u8; SALT_LEN] = rand::random();
+        let dummy_hash = memory.hash(&random, &salt)?.into();
         Ok(Self {
             permits: Arc::new(Semaphore::new(cores)),
-            dummy_hash: hash_blocking(&random)?.into(),
+            memory: Arc::new(memory),
+            dummy_hash,
         })
     }
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&Memory) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let _permit = self
             .permits
@@ -85,14 +194,17 @@ impl PasswordHasher {
             .await
             .map_err(|_| ApiError::Unavailable)?;
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
+        let memory = Arc::clone(&self.memory);
+        tokio::task::spawn_blocking(move || span.in_scope(|| work(&memory)))
             .await
             .map_err(ApiError::internal)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, ApiError> {
         let password = password.0.clone();
-        self.run(move || hash_blocking(password.as_bytes())).await?
+        let salt: [u8; SALT_LEN] = rand::random();
+        self.run(move |memory| memory.hash(password.as_bytes(), &salt))
+            .await?
     }
 
     /// True when `password` matches `hash`; with no hash (unknown email) a dummy is verified, so
@@ -103,12 +215,11 @@ impl PasswordHasher {
             Some(hash) => (hash.to_owned(), true),
             None => (self.dummy_hash.to_string(), false),
         };
-        self.run(move || {
-            real && argon2()
-                .verify_password(password.as_bytes(), hash.as_str())
-                .is_ok()
-        })
-        .await
+        // The verification runs in both cases; only then is the dummy's answer discarded.
+        let matches = self
+            .run(move |memory| memory.verify(password.as_bytes(), &hash))
+            .await??;
+        Ok(real && matches)
     }
 }
 
@@ -150,5 +261,114 @@ mod tests {
                 .expect("verify")
         );
         assert!(!hasher.verify("anything", None).await.expect("verify"));
+    }
+
+    const PASSWORD: &str = "correct horse battery staple";
+
+    fn stock(m_cost: u32, t_cost: u32) -> Argon2<'static> {
+        let params = Params::new(m_cost, t_cost, 1, None).expect("params");
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    #[test]
+    fn a_reused_buffer_gives_the_stock_hash_byte_for_byte() {
+        use argon2::PasswordHasher as _;
+        let memory = Memory::new();
+        let salt = *b"sixteen byte slt";
+        // The first hash leaves the pooled buffer dirty; the second must not depend on that.
+        memory
+            .hash(b"something else entirely", &salt)
+            .expect("hash");
+        let ours = memory.hash(PASSWORD.as_bytes(), &salt).expect("hash");
+        let theirs = stock(19_456, 2)
+            .hash_password_with_salt(PASSWORD.as_bytes(), &salt)
+            .expect("stock hash");
+        assert_eq!(ours, theirs.to_string());
+        assert_eq!(memory.buffers.lock().expect("pool").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn our_hashes_verify_with_the_stock_verifier() {
+        use argon2::PasswordVerifier as _;
+        let hasher = PasswordHasher::new().expect("hasher");
+        let password = Password::new(PASSWORD, "a@b.cd").expect("strong");
+        let hash = hasher.hash(&password).await.expect("hash");
+        let parsed = PasswordHash::new(&hash).expect("a PHC string");
+        assert_eq!(parsed.salt.expect("salt").len(), SALT_LEN);
+        assert_eq!(parsed.hash.expect("hash").len(), OUTPUT_LEN);
+        let verifier = Argon2::default();
+        assert!(
+            verifier
+                .verify_password(PASSWORD.as_bytes(), hash.as_str())
+                .is_ok()
+        );
+        assert!(
+            verifier
+                .verify_password(b"not the password", hash.as_str())
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn stock_hashes_verify_with_ours_even_with_other_params() {
+        use argon2::PasswordHasher as _;
+        let hasher = PasswordHasher::new().expect("hasher");
+        // The current parameters, cheaper ones and ones needing more memory than a pooled buffer.
+        for (m_cost, t_cost) in [(19_456, 2), (8_192, 1), (24_576, 1)] {
+            let salt: [u8; SALT_LEN] = rand::random();
+            let hash = stock(m_cost, t_cost)
+                .hash_password_with_salt(PASSWORD.as_bytes(), &salt)
+                .expect("stock hash")
+                .to_string();
+            assert!(hash.starts_with(&format!("$argon2id$v=19$m={m_cost},t={t_cost},p=1$")));
+            assert!(hasher.verify(PASSWORD, Some(&hash)).await.expect("verify"));
+            assert!(
+                !hasher
+                    .verify("correct horse battery stapler", Some(&hash))
+                    .await
+                    .expect("verify")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_malformed_stored_hash_is_an_error() {
+        let hasher = PasswordHasher::new().expect("hasher");
+        assert!(hasher.verify(PASSWORD, Some("not a hash")).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn there_are_never_more_buffers_than_permits() {
+        let hasher = PasswordHasher::new().expect("hasher");
+        let password = Password::new(PASSWORD, "a@b.cd").expect("strong");
+        let hash = hasher.hash(&password).await.expect("hash");
+        let logins = (0..6).map(|_| {
+            let (hasher, hash) = (hasher.clone(), hash.clone());
+            tokio::spawn(async move { hasher.verify(PASSWORD, Some(&hash)).await })
+        });
+        for login in logins.collect::<Vec<_>>() {
+            assert!(login.await.expect("join").expect("verify"));
+        }
+        let permits = hasher.permits.available_permits();
+        let buffers = hasher.memory.buffers.lock().expect("pool").len();
+        assert!(
+            (1..=permits).contains(&buffers),
+            "{buffers} buffers, {permits} permits"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_email_still_costs_a_full_verification() {
+        let hasher = PasswordHasher::new().expect("hasher");
+        let password = Password::new(PASSWORD, "a@b.cd").expect("strong");
+        let hash = hasher.hash(&password).await.expect("hash");
+        let began = std::time::Instant::now();
+        assert!(hasher.verify(PASSWORD, Some(&hash)).await.expect("verify"));
+        let real = began.elapsed();
+        let began = std::time::Instant::now();
+        assert!(!hasher.verify(PASSWORD, None).await.expect("verify"));
+        let dummy = began.elapsed();
+        // A skipped verification would take microseconds; a real one takes milliseconds.
+        assert!(dummy * 4 >= real, "dummy {dummy:?} against real {real:?}");
     }
 }
