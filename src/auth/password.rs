@@ -177,6 +177,8 @@ impl PasswordHasher {
         let random: [u8; 32] = rand::random();
         let salt: [u8; SALT_LEN] = rand::random();
         let dummy_hash = memory.hash(&random, &salt)?.into();
+        // An idle server holds no hashing memory: the pool fills again with the first sign-ins.
+        memory.buffers.lock().unwrap_or_else(PoisonError::into_inner).clear();
         Ok(Self {
             permits: Arc::new(Semaphore::new(cores)),
             memory: Arc::new(memory),
@@ -188,16 +190,20 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce(&Memory) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|_| ApiError::Unavailable)?;
         let span = tracing::Span::current();
         let memory = Arc::clone(&self.memory);
-        tokio::task::spawn_blocking(move || span.in_scope(|| work(&memory)))
-            .await
-            .map_err(ApiError::internal)
+        // The permit goes with the blocking work: when the request is dropped (client gone) the
+        // hash runs on, and its buffer must still count against the permits.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            span.in_scope(|| work(&memory))
+        })
+        .await
+        .map_err(ApiError::internal)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, ApiError> {
@@ -355,6 +361,36 @@ mod tests {
             (1..=permits).contains(&buffers),
             "{buffers} buffers, {permits} permits"
         );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_keeps_its_permit_until_its_hash_ends() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let hasher = PasswordHasher::new().expect("hasher");
+        let password = Password::new(PASSWORD, "a@b.cd").expect("strong");
+        let hash = hasher.hash(&password).await.expect("hash");
+        // A client that goes away mid-hash: its request future is dropped, the hash runs on.
+        let gone = {
+            let (hasher, hash) = (hasher.clone(), hash.clone());
+            tokio::spawn(async move { hasher.verify(PASSWORD, Some(&hash)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        gone.abort();
+        let logins = (0..2 * cores).map(|_| {
+            let (hasher, hash) = (hasher.clone(), hash.clone());
+            tokio::spawn(async move { hasher.verify(PASSWORD, Some(&hash)).await })
+        });
+        for login in logins.collect::<Vec<_>>() {
+            assert!(login.await.expect("join").expect("verify"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let _all = hasher
+            .permits
+            .acquire_many(u32::try_from(cores).expect("cores"))
+            .await
+            .expect("permits");
+        let buffers = hasher.memory.buffers.lock().expect("pool").len();
+        assert!(buffers <= cores, "{buffers} buffers, {cores} permits");
     }
 
     #[tokio::test]
