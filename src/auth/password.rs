@@ -178,7 +178,11 @@ impl PasswordHasher {
         let salt: [u8; SALT_LEN] = rand::random();
         let dummy_hash = memory.hash(&random, &salt)?.into();
         // An idle server holds no hashing memory: the pool fills again with the first sign-ins.
-        memory.buffers.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        memory
+            .buffers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         Ok(Self {
             permits: Arc::new(Semaphore::new(cores)),
             memory: Arc::new(memory),
