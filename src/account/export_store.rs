@@ -111,7 +111,8 @@ macro_rules! in_snapshot {
         match $db {
             Db::Sqlite(sqlite) => {
                 // In WAL mode a (deferred) read transaction keeps the snapshot of its first read.
-                let mut $tx = sqlite.readers.begin().await?;
+                let mut reader = sqlite.readers.acquire().await?;
+                let mut $tx = sqlx::Connection::begin(&mut *reader).await?;
                 let out = $body;
                 $tx.rollback().await?;
                 out

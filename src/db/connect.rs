@@ -6,7 +6,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Db, DbError, GroupWriter, SqliteDb};
+use super::{Db, DbError, GroupWriter, ReaderPool, SqliteDb};
 use crate::config::Config;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -30,14 +30,12 @@ pub async fn connect(config: &Config) -> Result<Db, DbError> {
             .acquire_timeout(config.db_acquire_timeout)
             .connect_with(options.clone())
             .await?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(config.db_max_connections.unwrap_or(cores.max(2)))
-            // A local file cannot drop a connection the way a network can: skip the ping that
-            // would otherwise double the round trips of every read.
-            .test_before_acquire(false)
-            .acquire_timeout(config.db_acquire_timeout)
-            .connect_with(options.read_only(true))
-            .await?;
+        let readers = ReaderPool::open(
+            &options.read_only(true),
+            config.db_max_connections.unwrap_or(cores.max(2)) as usize,
+            config.db_acquire_timeout,
+        )
+        .await?;
         Ok(Db::Sqlite(SqliteDb {
             writer: GroupWriter::new(writer),
             readers,

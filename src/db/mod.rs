@@ -6,19 +6,21 @@
 mod connect;
 mod error;
 mod group_commit;
+mod readers;
 
 pub use connect::{connect, migrate, readiness};
 pub use error::DbError;
 pub use group_commit::GroupWriter;
+pub use readers::{Reader, ReaderPool};
 
-use sqlx::{PgPool, SqlitePool};
+use sqlx::PgPool;
 
 /// SQLite allows one writer at a time, so all writes share exactly one connection, behind a
 /// group committer (see `group_commit`); readers run beside it thanks to WAL.
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
     pub writer: GroupWriter,
-    pub readers: SqlitePool,
+    pub readers: ReaderPool,
 }
 
 #[derive(Clone, Debug)]
@@ -39,8 +41,9 @@ impl Db {
     pub fn pool_usage(&self) -> (usize, usize) {
         match self {
             Self::Sqlite(db) => {
-                let idle = db.writer.pool().num_idle() + db.readers.num_idle();
-                let size = db.writer.pool().size() as usize + db.readers.size() as usize;
+                let (readers_idle, readers) = db.readers.usage();
+                let idle = db.writer.pool().num_idle() + readers_idle;
+                let size = db.writer.pool().size() as usize + readers;
                 (idle, size.saturating_sub(idle))
             }
             Self::Postgres(pool) => {
