@@ -51,8 +51,14 @@ impl DbSessionStore {
 
 /// The table holds a digest of the cookie value, never the value itself.
 pub fn digest(id: &SessionId) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = Sha256::digest(id.to_string().as_bytes());
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(2 * hash.len());
+    for byte in hash {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 fn backend(err: impl std::fmt::Display) -> StoreError {
@@ -165,4 +171,20 @@ pub async fn end_sessions_of(
             .bind(&keep)
     )?;
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_keeps_the_stored_format_so_existing_sessions_stay_valid() {
+        let id = SessionId(0x0123_4567_89ab_cdef_0011_2233_4455_6677);
+        let expected: String = Sha256::digest(id.to_string().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(digest(&id), expected);
+        assert_eq!(digest(&id).len(), 64);
+    }
 }
