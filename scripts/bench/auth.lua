@@ -9,6 +9,12 @@ if body then
   wrk.headers["Content-Type"] = "application/json"
 end
 
+-- DELAY_MS makes a connection pause before each request: a light probe rather than a load.
+local pause = tonumber(os.getenv("DELAY_MS") or "0")
+if pause > 0 then
+  function delay() return pause end
+end
+
 -- Count every non-2xx answer as an error in the summary wrk prints.
 local failures = 0
 function response(status, headers, body)
