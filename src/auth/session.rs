@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tower_sessions::Session;
 
-use super::session_store::{AUTH_KEY, SessionAuth};
+use super::session_store::{AUTH_KEY, SessionAuth, TIMEZONE_KEY};
 use crate::{
     app::AppState,
     config::Config,
@@ -63,6 +63,9 @@ pub async fn peek(session: &Session) -> Result<Option<SessionAuth>, ApiError> {
 pub struct CurrentUser {
     pub id: Id,
     pub demo: bool,
+    /// The account's time zone as read with the session (`None` only for a session signed in
+    /// during this request).
+    pub timezone: Option<String>,
     pub session: Session,
 }
 
@@ -79,9 +82,14 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(ApiError::Unauthenticated);
         };
         extend_idle(&session, &state.config, &mut auth).await?;
+        let timezone = session
+            .get::<String>(TIMEZONE_KEY)
+            .await
+            .map_err(session_error)?;
         Ok(Self {
             id: auth.user_id(),
             demo: auth.demo,
+            timezone,
             session,
         })
     }

@@ -15,8 +15,12 @@ use crate::{
     types::{Id, Timestamp},
 };
 
-/// The one key the session data holds; its fields are the table's columns.
+/// The key of the signed-in state; its fields are the table's columns.
 pub const AUTH_KEY: &str = "auth";
+
+/// The key of the account's time zone, read from `users` with every session load and never
+/// written back: routes that need the account's calendar day get it without another query.
+pub const TIMEZONE_KEY: &str = "account_timezone";
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct SessionAuth {
@@ -78,6 +82,7 @@ struct SessionRow {
     demo: bool,
     idle_expires_at: Timestamp,
     absolute_expires_at: Timestamp,
+    timezone: String,
 }
 
 #[async_trait]
@@ -122,8 +127,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, session_id: &SessionId) -> StoreResult<Option<Record>> {
-        const SQL: &str = "SELECT user_id, demo, idle_expires_at, absolute_expires_at FROM sessions \
-                           WHERE id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2";
+        const SQL: &str = "SELECT s.user_id, s.demo, s.idle_expires_at, s.absolute_expires_at, u.timezone \
+                           FROM sessions s JOIN users u ON u.id = s.user_id \
+                           WHERE s.id = $1 AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2";
         let row: Option<SessionRow> = read!(&self.db, |conn| sqlx::query_as(SQL)
             .bind(digest(session_id))
             .bind(Timestamp::now())
@@ -142,7 +148,12 @@ impl SessionStore for DbSessionStore {
         let value = serde_json::to_value(auth).map_err(|e| StoreError::Encode(e.to_string()))?;
         Ok(Some(Record {
             id: *session_id,
-            data: [(AUTH_KEY.to_owned(), value)].into_iter().collect(),
+            data: [
+                (AUTH_KEY.to_owned(), value),
+                (TIMEZONE_KEY.to_owned(), row.timezone.into()),
+            ]
+            .into_iter()
+            .collect(),
             expiry_date: auth.expires_at().to_offset_date_time(),
         }))
     }

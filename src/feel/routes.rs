@@ -12,7 +12,7 @@ use crate::{
     auth::{CurrentUser, users},
     error::{ApiError, ApiResult, Problem},
     http::query::QueryParams,
-    types::{Date, Id},
+    types::Date,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -41,11 +41,12 @@ pub struct Feel {
 /// The comparison for `date` (default: today) in `timezone` (default: the account's).
 pub async fn feel_for(
     state: &AppState,
-    user_id: Id,
+    user: &CurrentUser,
     date: Option<Date>,
     timezone: Option<String>,
 ) -> ApiResult<Feel> {
-    let timezone = match timezone {
+    let user_id = user.id;
+    let timezone = match timezone.or_else(|| user.timezone.clone()) {
         Some(tz) => tz,
         None => {
             users::find(&state.db, user_id)
@@ -93,5 +94,5 @@ async fn feel_vs_yesterday(
     let date = query.date("date");
     let timezone = query.timezone("tz");
     query.finish()?;
-    Ok(Json(feel_for(&state, user.id, date, timezone).await?))
+    Ok(Json(feel_for(&state, &user, date, timezone).await?))
 }

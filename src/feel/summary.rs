@@ -63,7 +63,7 @@ async fn summary(
         async {
             Ok(symptoms::list_logs(&state.db, user.id, &Default::default(), RECENT, None).await?)
         },
-        feel_for(&state, user.id, None, timezone),
+        feel_for(&state, &user, None, timezone),
     )?;
     Ok(Json(Summary {
         recent_medication_logs: medications.items,

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, spawn_app};
+use crate::helpers::{Client, PASSWORD, spawn_app};
 
 async fn symptom_type(client: &Client, name: &str) -> String {
     let reply = client
@@ -42,6 +42,37 @@ async fn a_new_account_has_nothing_to_compare() {
             .as_str()
             .is_some_and(|s| !s.is_empty())
     );
+}
+
+#[tokio::test]
+async fn a_changed_account_time_zone_applies_to_the_very_next_request() {
+    let app = spawn_app().await;
+    let (client, email) = app.signed_in().await;
+    let other_session = app.client();
+    let login = other_session
+        .post(
+            "/auth/login",
+            &json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let reply = client
+        .patch("/api/v1/me", &json!({"timezone": "Pacific/Auckland"}))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    // The time zone travels with the session as it is read, on this session and any other.
+    for session in [&client, &other_session] {
+        for path in ["/api/v1/feel-vs-yesterday", "/api/v1/summary"] {
+            let reply = session.get(path).await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            let feel = if path.ends_with("summary") {
+                &reply.body["feel"]
+            } else {
+                &reply.body
+            };
+            assert_eq!(feel["timezone"], "Pacific/Auckland", "{path}");
+        }
+    }
 }
 
 #[tokio::test]
