@@ -4,11 +4,6 @@ use std::process::ExitCode;
 
 use medtracker::{app::App, config::Config, db, http::serve::shutdown_signal, openapi, telemetry};
 
-// Rows cross from SQLite's worker threads to the async workers, so most frees happen on another
-// thread than the allocation; glibc serialises those on arena locks, mimalloc does not.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const USAGE: &str = "usage: medtracker [serve | migrate | openapi]";
 
 #[tokio::main]

@@ -82,16 +82,18 @@ pub async fn insert(
     user_id: Id,
     values: &LogValues,
 ) -> Result<Option<SymptomLog>, DbError> {
-    // The type's owner is checked in the same statement, so no log can point at another account's type.
+    // The type's owner is checked in the same statement, so no log can point at another account's
+    // type; RETURNING answers with the stored row (and its type's name) in the same round trip.
     const INSERT: &str = "INSERT INTO symptom_logs (id, user_id, symptom_type_id, started_at, ended_at, \
          duration_minutes, severity, impact, notes, created_at, updated_at) \
          SELECT $1, $2, t.id, $4, $5, $6, $7, $8, $9, $10, $10 FROM symptom_types t \
-         WHERE t.id = $3 AND t.user_id = $2";
-    let id = Id::new();
-    let sql = format!("{SELECT} WHERE l.id = $1 AND l.user_id = $2");
+         WHERE t.id = $3 AND t.user_id = $2 \
+         RETURNING id, symptom_type_id, \
+         (SELECT name FROM symptom_types t WHERE t.id = symptom_logs.symptom_type_id) AS symptom_name, \
+         started_at, ended_at, duration_minutes, severity, impact, notes, created_at, updated_at";
     let row: Option<SymptomLogRow> = transaction!(db, |tx| {
-        let inserted = sqlx::query(INSERT)
-            .bind(id)
+        sqlx::query_as(INSERT)
+            .bind(Id::new())
             .bind(user_id)
             .bind(values.symptom_type_id)
             .bind(values.started_at)
@@ -101,20 +103,9 @@ pub async fn insert(
             .bind(values.impact)
             .bind(&values.notes)
             .bind(Timestamp::now())
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(DbError::from)?
-            .rows_affected();
-        if inserted == 0 {
-            None
-        } else {
-            sqlx::query_as(&sql)
-                .bind(id)
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(DbError::from)?
-        }
     });
     Ok(row.map(SymptomLog::from))
 }
