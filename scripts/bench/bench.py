@@ -192,7 +192,8 @@ def wrk(port, path, seconds, connections, cookie=None, method="GET", body=None, 
     non2xx = int(re.search(r"non2xx=(\d+)", out).group(1))
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
-    return {"rps": rps, "p50": lat.get("50", 0.0), "p99": lat.get("99", 0.0), "errors": non2xx + socket_errors}
+    detail = f"{non2xx} non-2xx, socket errors: {sock.group(0) if sock else 'none'}"
+    return {"rps": rps, "p50": lat.get("50", 0.0), "p99": lat.get("99", 0.0), "errors": non2xx + socket_errors, "error_detail": detail}
 
 
 def to_ms(value, unit):
@@ -305,6 +306,9 @@ def main():
     print(f"start-up to /health/ready on a migrated database: {startup * 1000:.0f} ms")
     errors = sum(r["errors"] for r in results) + during.get("errors", 0)
     if errors:
+        for r in results + [dict(during, name="/health probe during (g)")]:
+            if r.get("errors"):
+                print(f"{r['name']}: {r['error_detail']}")
         sys.exit(f"{errors} requests failed")
 
 
