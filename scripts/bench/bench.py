@@ -172,7 +172,9 @@ def extra_accounts(database_url, count, template_user):
         iso = ms_to_iso(now_ms)
         values_u = ",".join(f"('{u}','bench-{u}@example.com','{hash_}','UTC',false,'{iso}','{iso}')" for u, _ in pairs)
         values_m = ",".join(f"('{m}','{u}','Paracetamol','paracetamol',true,'{iso}','{iso}')" for u, m in pairs)
-        subprocess.run(["psql", "-q", database_url, "-c", f"INSERT INTO users (id, email, password_hash, timezone, is_demo, created_at, updated_at) VALUES {values_u}; INSERT INTO medications (id, user_id, name, name_key, active, created_at, updated_at) VALUES {values_m}"], check=True)
+        # On standard input: a thousand accounts make a statement longer than a command line may be.
+        statements = f"INSERT INTO users (id, email, password_hash, timezone, is_demo, created_at, updated_at) VALUES {values_u}; INSERT INTO medications (id, user_id, name, name_key, active, created_at, updated_at) VALUES {values_m};"
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", database_url], input=statements, text=True, check=True)
     return pairs
 
 
