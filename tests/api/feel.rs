@@ -171,3 +171,54 @@ async fn the_summary_shows_the_five_newest_logs_and_today() {
     assert_eq!(reply.body["feel"]["status"], "worse");
     assert_eq!(reply.body["feel"]["delta"], json!(2.0));
 }
+
+#[tokio::test]
+async fn each_day_tallies_its_own_medication_logs_and_effectiveness() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    let other = app.user().await;
+    let mut medications = Vec::new();
+    for owner in [&client, &other] {
+        let reply = owner
+            .post("/api/v1/medications", &json!({"name": "Ibuprofen"}))
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        medications.push(reply.body["id"].as_str().expect("an id").to_owned());
+    }
+    let headache = symptom_type(&client, "Headache").await;
+    log_symptom(&client, &headache, "2026-11-25T12:00:00Z", 6).await;
+    log_symptom(&client, &headache, "2026-11-26T12:00:00Z", 2).await;
+    log_symptom(&client, &headache, "2026-11-26T13:00:00Z", 4).await;
+    // Yesterday (the 25th): rated 2 and unrated; today (the 26th): rated 5 and 4; the other
+    // account's log on the 26th must not count.
+    let logs = [
+        (&client, &medications[0], "2026-11-25T08:00:00Z", Some(2)),
+        (&client, &medications[0], "2026-11-25T20:00:00Z", None),
+        (&client, &medications[0], "2026-11-26T08:00:00Z", Some(5)),
+        (&client, &medications[0], "2026-11-26T20:00:00Z", Some(4)),
+        (&other, &medications[1], "2026-11-26T09:00:00Z", Some(1)),
+    ];
+    for (owner, medication_id, taken_at, effectiveness) in logs {
+        let mut body = json!({"medication_id": medication_id, "taken_at": taken_at});
+        if let Some(rating) = effectiveness {
+            body["effectiveness"] = json!(rating);
+        }
+        let reply = owner.post("/api/v1/logs/medications", &body).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+    }
+
+    let reply = client
+        .get("/api/v1/feel-vs-yesterday?date=2026-11-26&tz=UTC")
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let (today, yesterday) = (&reply.body["today"], &reply.body["yesterday"]);
+    assert_eq!(today["medication_logs"], 2);
+    assert_eq!(today["mean_effectiveness"], json!(4.5));
+    assert_eq!(today["symptom_logs"], 2);
+    assert_eq!(today["max_severity"], 4);
+    assert_eq!(yesterday["medication_logs"], 2);
+    assert_eq!(yesterday["mean_effectiveness"], json!(2.0));
+    assert_eq!(yesterday["symptom_logs"], 1);
+    assert_eq!(yesterday["max_severity"], 6);
+    assert_eq!(reply.body["status"], "better");
+}
