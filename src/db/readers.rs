@@ -28,6 +28,13 @@ struct Shared {
     acquire_timeout: Duration,
 }
 
+impl Shared {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SqliteConnection>> {
+        // The list is only pushed to and popped from: a panic elsewhere cannot leave it torn.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// A fixed set of read-only connections, all opened up front.
 #[derive(Clone)]
 pub struct ReaderPool {
@@ -104,11 +111,7 @@ impl ReaderPool {
     }
 
     fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SqliteConnection>> {
-        // The list is only pushed to and popped from: a panic elsewhere cannot leave it torn.
-        self.shared
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.shared.idle()
     }
 }
 
@@ -119,11 +122,7 @@ impl Drop for Reader {
         };
         // After `close`, a returned connection is dropped, which ends its worker thread.
         if !self.shared.permits.is_closed() {
-            self.shared
-                .idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(conn);
+            self.shared.idle().push(conn);
         }
     }
 }

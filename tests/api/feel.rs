@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, PASSWORD, spawn_app};
+use crate::helpers::{Client, spawn_app};
 
 async fn symptom_type(client: &Client, name: &str) -> String {
     let reply = client
@@ -48,14 +48,7 @@ async fn a_new_account_has_nothing_to_compare() {
 async fn a_changed_account_time_zone_applies_to_the_very_next_request() {
     let app = spawn_app().await;
     let (client, email) = app.signed_in().await;
-    let other_session = app.client();
-    let login = other_session
-        .post(
-            "/auth/login",
-            &json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(login.status, 200, "{}", login.text);
+    let other_session = app.signed_in_as(&email).await;
     let reply = client
         .patch("/api/v1/me", &json!({"timezone": "Pacific/Auckland"}))
         .await;

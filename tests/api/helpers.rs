@@ -255,6 +255,19 @@ impl TestApp {
         (client, email)
     }
 
+    /// A second session of an existing account: a fresh client signed in as `email`.
+    pub async fn signed_in_as(&self, email: &str) -> Client {
+        let client = self.client();
+        let reply = client
+            .post(
+                "/auth/login",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "login: {}", reply.text);
+        client
+    }
+
     /// A signed-in client, when the email does not matter.
     pub async fn user(&self) -> Client {
         self.signed_in().await.0
