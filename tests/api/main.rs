@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod basics;
 mod cli;
+mod concurrent_patches;
 mod conditions;
 mod demo;
 mod docs;
