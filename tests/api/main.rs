@@ -16,7 +16,6 @@ mod feel;
 mod lockout;
 mod medication_logs;
 mod medications;
-mod metrics;
 mod openapi;
 mod passport;
 mod passport_fixtures;
