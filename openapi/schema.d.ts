@@ -424,7 +424,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a demo: a new, isolated demo account with sample data, signed in for one hour. */
+        /**
+         * Start a demo: a new, isolated demo account with sample data.
+         * @description The demo stays signed in for one hour at most (`DEMO_LIFETIME_SECS`) and, like every session,
+         *     also ends after 30 idle minutes; its account and data are deleted once the hour is over.
+         */
         post: operations["start_demo"];
         delete?: never;
         options?: never;
