@@ -14,9 +14,9 @@ use tracing::Subscriber;
 use tracing_subscriber::{EnvFilter, fmt, fmt::MakeWriter, prelude::*};
 
 use crate::{
-    app::AppState,
     config::{Config, LogFormat},
     error::ApiError,
+    state::AppState,
 };
 
 /// The filter when `RUST_LOG` is unset: the request log and audit events, quiet dependencies.

@@ -10,7 +10,6 @@ use super::{
     store,
 };
 use crate::{
-    app::AppState,
     audit::{self, AuditEvent},
     auth::{
         CurrentUser,
@@ -26,6 +25,7 @@ use crate::{
         json::{JsonObject, OptionalJsonObject},
     },
     input::{Fields, present},
+    state::AppState,
     types::Id,
 };
 

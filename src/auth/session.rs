@@ -6,10 +6,10 @@ use tower_sessions::Session;
 
 use super::session_store::{AUTH_KEY, SessionAuth, TIMEZONE_KEY};
 use crate::{
-    app::AppState,
     config::Config,
     error::ApiError,
     http::request_id,
+    state::AppState,
     types::{Id, Timestamp},
 };
 

@@ -16,9 +16,10 @@ use std::{
 };
 
 use medtracker::{
-    app::{App, AppState},
+    app::App,
     config::{Config, LogFormat},
     http::serve::ServeLimits,
+    state::AppState,
     telemetry,
 };
 use reqwest::{Method, header::HeaderMap};
