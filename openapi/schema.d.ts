@@ -424,7 +424,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a demo: a new, isolated demo account with sample data, signed in for one hour. */
+        /**
+         * Start a demo: a new, isolated demo account with sample data.
+         * @description The demo stays signed in for one hour at most (`DEMO_LIFETIME_SECS`) and, like every session,
+         *     also ends after 30 idle minutes; its account and data are deleted once the hour is over.
+         */
         post: operations["start_demo"];
         delete?: never;
         options?: never;
@@ -582,7 +586,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/conditions`. */
+        /**
+         * @description Body of `POST /api/v1/conditions`, parsed: every field a client may write. A merge patch
+         *     yields one too, the condition's fields after the patch.
+         */
         ConditionInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -609,7 +616,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
          *     `notes`; `name` and `status` cannot be null).
          */
-        ConditionPatchInput: {
+        ConditionPatch: {
             /** @example Allergic asthma */
             name?: string | null;
             /** @example resolved */
@@ -708,7 +715,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/doctors`. Blank optional fields are stored as `null`. */
+        /**
+         * @description Body of `POST /api/v1/doctors`, parsed: every field a client may write. Blank optional fields
+         *     are stored as `null`. A merge patch yields one too, the doctor's fields after the patch.
+         */
         DoctorInput: {
             /**
              * @description Need not be unique.
@@ -743,7 +753,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/doctors/{id}` (JSON Merge Patch: `null` or blank clears an optional
          *     field; `name` cannot be null).
          */
-        DoctorPatchInput: {
+        DoctorPatch: {
             /** @example Dr. Anna Weber-Schulz */
             name?: string | null;
             /** @example Pulmonology */
@@ -1096,7 +1106,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/medications`. */
+        /**
+         * @description Body of `POST /api/v1/medications`, parsed: every column a request can set. A merge patch
+         *     yields one too, the medication's fields after the patch.
+         */
         MedicationInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -1159,7 +1172,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/logs/medications`. */
+        /**
+         * @description Body of `POST /api/v1/logs/medications`, parsed: every column a request can set. A merge
+         *     patch yields one too, the log's fields after the patch.
+         */
         MedicationLogInput: {
             /** @description One of the account's active medications. */
             medication_id: components["schemas"]["Id"];
@@ -1197,7 +1213,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/logs/medications/{id}` (JSON Merge Patch): an absent field is
          *     unchanged, `null` clears an optional field; `medication_id` and `taken_at` cannot be `null`.
          */
-        MedicationLogPatchInput: {
+        MedicationLogPatch: {
             medication_id?: components["schemas"]["Id"] | null;
             taken_at?: components["schemas"]["Timestamp"] | null;
             /**
@@ -1226,7 +1242,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/medications/{id}` (JSON Merge Patch): an absent field is unchanged,
          *     `null` clears an optional field; `name` and `active` cannot be `null`.
          */
-        MedicationPatchInput: {
+        MedicationPatch: {
             /** @example Ibuprofen */
             name?: string | null;
             /** @example 200 mg */
@@ -1630,7 +1646,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/symptom-types`. */
+        /**
+         * @description Body of `POST /api/v1/symptom-types`, parsed: every value a client may write. A merge patch
+         *     yields one too, the type's values after the patch.
+         */
         SymptomTypeInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -2109,9 +2128,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["ConditionPatchInput"];
+                "application/json": components["schemas"]["ConditionPatch"];
             };
         };
         responses: {
@@ -2481,9 +2500,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["DoctorPatchInput"];
+                "application/json": components["schemas"]["DoctorPatch"];
             };
         };
         responses: {
@@ -2839,9 +2858,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["MedicationLogPatchInput"];
+                "application/json": components["schemas"]["MedicationLogPatch"];
             };
         };
         responses: {
@@ -3161,7 +3180,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["SymptomLogPatch"];
             };
@@ -3283,7 +3302,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ProfilePatch"];
             };
@@ -3864,9 +3883,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["MedicationPatchInput"];
+                "application/json": components["schemas"]["MedicationPatch"];
             };
         };
         responses: {
@@ -4388,7 +4407,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["SymptomTypePatch"];
             };

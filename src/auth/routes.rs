@@ -308,7 +308,10 @@ async fn session_status(
     }))
 }
 
-/// Start a demo: a new, isolated demo account with sample data, signed in for one hour.
+/// Start a demo: a new, isolated demo account with sample data.
+///
+/// The demo stays signed in for one hour at most (`DEMO_LIFETIME_SECS`) and, like every session,
+/// also ends after 30 idle minutes; its account and data are deleted once the hour is over.
 #[utoipa::path(post, path = "/auth/demo", tag = "auth",
     responses(
         (status = 201, description = "Demo account created; the response sets the `session` cookie", body = DemoStarted),

@@ -8,6 +8,7 @@ pub mod problem;
 pub mod query;
 pub mod rate_limit;
 pub mod request_id;
+pub mod request_log;
 pub mod security;
 pub mod serve;
 pub mod timeout;
