@@ -122,6 +122,7 @@ const ACCOUNT_TABLES: &[&str] = &[
     "medication_logs",
     "symptom_logs",
     "doctor_conditions",
+    "schedules",
     "medications",
     "symptom_types",
     "conditions",

@@ -4,6 +4,7 @@ use super::model::{Medication, MedicationFields, MedicationPatch};
 use crate::{
     db::{Db, DbError, on_writer, read, transaction},
     input::name_key,
+    schedules::store::end_schedules_on_deactivation,
     types::{Id, Timestamp},
 };
 
@@ -120,7 +121,12 @@ pub async fn update(
         let Some(current) = current else {
             return Ok(None);
         };
+        let was_active = current.active;
         let next = patch.apply(current);
+        let now = Timestamp::now();
+        if was_active && !next.active {
+            end_schedules_on_deactivation!(tx, user_id, id, now)?;
+        }
         let updated: Medication = sqlx::query_as(&write)
             .bind(id)
             .bind(user_id)
@@ -134,7 +140,7 @@ pub async fn update(
             .bind(next.condition_id)
             .bind(next.notes.as_deref())
             .bind(next.active)
-            .bind(Timestamp::now())
+            .bind(now)
             .fetch_one(&mut *tx)
             .await?;
         updated
@@ -143,24 +149,47 @@ pub async fn update(
 }
 
 /// Activates or deactivates; a medication already in that state is returned unchanged.
+/// Deactivating also ends its schedules (see `end_schedules_on_deactivation`); activating does
+/// not bring them back.
 pub async fn set_active(
     db: &Db,
     user_id: Id,
     id: Id,
     active: bool,
 ) -> Result<Option<Medication>, DbError> {
-    let sql = format!(
-        "UPDATE medications SET active = $3, \
-         updated_at = CASE WHEN active = $3 THEN updated_at ELSE $4 END \
+    let lock = format!(
+        "UPDATE medications SET updated_at = updated_at WHERE id = $1 AND user_id = $2 \
+         RETURNING {COLUMNS}"
+    );
+    let write = format!(
+        "UPDATE medications SET active = $3, updated_at = $4 \
          WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
-    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
-        .bind(id)
-        .bind(user_id)
-        .bind(active)
-        .bind(Timestamp::now())
-        .fetch_optional(conn)
-        .await)?)
+    let medication = transaction!(db, |tx| {
+        let current: Option<Medication> = sqlx::query_as(&lock)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match current {
+            Some(current) if current.active != active => {
+                let now = Timestamp::now();
+                if !active {
+                    end_schedules_on_deactivation!(tx, user_id, id, now)?;
+                }
+                let updated: Medication = sqlx::query_as(&write)
+                    .bind(id)
+                    .bind(user_id)
+                    .bind(active)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Some(updated)
+            }
+            unchanged => unchanged,
+        }
+    });
+    Ok(medication)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
