@@ -4,6 +4,7 @@
 //! that two schedules of one medication written at once are checked for overlap one after the
 //! other, and a deactivation cannot slip between the check and the write.
 
+use super::matching::LoggedDose;
 use super::model::{
     Schedule, ScheduleFields, SchedulePatch, ScheduleRow, days_column, times_column,
 };
@@ -304,3 +305,30 @@ macro_rules! end_schedules_on_deactivation {
 }
 
 pub(crate) use end_schedules_on_deactivation;
+
+/// The account's medication logs taken in `[from, to]`, as matching needs them: one query on the
+/// `(user_id, taken_at)` index, bounded by the range (and at most 1 000 logs a day).
+pub async fn logs_between(
+    db: &Db,
+    user_id: Id,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<LoggedDose>, ApiError> {
+    const SQL: &str = "SELECT id, medication_id, taken_at FROM medication_logs \
+        WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
+    let rows: Vec<(Id, Id, Timestamp)> = read!(db, |conn| sqlx::query_as(SQL)
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(conn)
+        .await)
+    .map_err(crate::db::DbError::from)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, medication_id, taken_at)| LoggedDose {
+            id,
+            medication_id,
+            taken_at,
+        })
+        .collect())
+}
