@@ -7,7 +7,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::routes::{Feel, feel_for};
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiResult, Problem},
     http::query::QueryParams,
@@ -16,6 +15,7 @@ use crate::{
         doses::{DOSES_MAX, Dose},
         service as schedules,
     },
+    state::AppState,
     symptoms::{self, logs::model::SymptomLog},
 };
 

@@ -11,11 +11,11 @@ use super::{
     service,
 };
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiResult, Problem},
     http::query::QueryParams,
     pagination::Items,
+    state::AppState,
     types,
 };
 

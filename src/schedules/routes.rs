@@ -9,11 +9,11 @@ use super::{
     store::{self, QUOTA, Written},
 };
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath},
     pagination::Items,
+    state::AppState,
     types::Date,
 };
 

@@ -9,9 +9,9 @@ use super::{
     store,
 };
 use crate::{
-    app::AppState,
     auth::{CurrentUser, users},
     error::{ApiError, ApiResult},
+    state::AppState,
     types::{Id, Timestamp},
 };
 
