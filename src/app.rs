@@ -22,7 +22,7 @@ use crate::{
     account,
     auth::{self, lockout::Lockout, password::PasswordHasher, session_store::DbSessionStore},
     config::Config,
-    db,
+    db, demo,
     error::ApiError,
     feel, health,
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
@@ -123,7 +123,7 @@ impl App {
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
-        auth::demo::spawn_sweeper(self.state.clone());
+        demo::spawn_sweeper(self.state.clone());
         http::rate_limit::spawn_housekeeping(self.state.rate_limiters.clone());
         http::serve::serve(self.listener, self.router, self.limits, shutdown).await;
         // Closing waits for checked-out connections; one held by a request that outlived the drain

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     auth::CurrentUser,
+    db::DbError,
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath},
     pagination::Items,
@@ -37,6 +38,7 @@ fn saved(written: Written) -> ApiResult<Schedule> {
             code: "schedule_overlap",
             detail: "another schedule of this medication covers one of these dates".into(),
         }),
+        Written::Invalid(invalid) => Err(invalid),
         Written::QuotaExceeded => Err(ApiError::Rule {
             code: "quota_exceeded",
             field: "schedules",
@@ -87,7 +89,11 @@ async fn create_schedule(
 ) -> ApiResult<(StatusCode, Json<Schedule>)> {
     let tz = service::account_zone(&state, &user).await?;
     let new = ScheduleFields::parse(body, Date(service::today(&tz)))?;
-    let schedule = saved(store::insert(&state.db, user.id, medication_id, &new).await?)?;
+    let written = state
+        .db
+        .transaction(async |tx| store::insert(tx, user.id, medication_id, &new).await)
+        .await;
+    let schedule = saved(written?)?;
     Ok((StatusCode::CREATED, Json(schedule)))
 }
 
@@ -132,7 +138,11 @@ async fn update_schedule(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<Schedule>> {
     let patch = SchedulePatch::parse(body)?;
-    let schedule = saved(store::update(&state.db, user.id, id, patch).await?)?;
+    let written = state
+        .db
+        .transaction(async |tx| store::update(tx, user.id, id, patch).await)
+        .await;
+    let schedule = saved(written?)?;
     Ok(Json(schedule))
 }
 
@@ -150,7 +160,11 @@ async fn delete_schedule(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    if store::delete(&state.db, user.id, id).await? {
+    let deleted: Result<bool, DbError> = state
+        .db
+        .transaction(async |tx| store::delete(tx, user.id, id).await)
+        .await;
+    if deleted? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
