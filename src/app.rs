@@ -28,7 +28,7 @@ use crate::{
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport,
+    passport, schedules,
     state::{AppState, BODY_LIMIT_BYTES, Inner},
     symptoms, telemetry,
 };
@@ -61,6 +61,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(medications::router())
         .merge(symptoms::router())
         .merge(passport::router())
+        .merge(schedules::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

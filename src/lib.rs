@@ -16,6 +16,7 @@ pub mod medications;
 pub mod openapi;
 pub mod pagination;
 pub mod passport;
+pub mod schedules;
 pub mod state;
 pub mod symptoms;
 pub mod telemetry;

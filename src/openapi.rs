@@ -48,6 +48,7 @@ previous page.",
         (name = "conditions", description = "Diagnosed conditions"),
         (name = "doctors", description = "The doctor directory and its links to conditions"),
         (name = "passport", description = "The condition passport"),
+        (name = "schedules", description = "Medication schedules, planned doses and adherence"),
         (name = "operations", description = "Health checks"),
     )
 )]
