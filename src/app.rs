@@ -29,7 +29,7 @@ use crate::{
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport, symptoms, telemetry,
+    passport, report, symptoms, telemetry, trends,
 };
 
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -80,6 +80,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(medications::router())
         .merge(symptoms::router())
         .merge(passport::router())
+        .merge(trends::routes::router())
+        .merge(report::routes::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

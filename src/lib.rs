@@ -15,6 +15,8 @@ pub mod medications;
 pub mod openapi;
 pub mod pagination;
 pub mod passport;
+pub mod report;
 pub mod symptoms;
 pub mod telemetry;
+pub mod trends;
 pub mod types;

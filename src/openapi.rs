@@ -48,6 +48,7 @@ previous page.",
         (name = "conditions", description = "Diagnosed conditions"),
         (name = "doctors", description = "The doctor directory and its links to conditions"),
         (name = "passport", description = "The condition passport"),
+        (name = "trends", description = "Trend series for charts and the printable report for a doctor's visit"),
         (name = "operations", description = "Health checks"),
     )
 )]
