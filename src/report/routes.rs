@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ("to" = Option<String>, Query, description = "Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted", example = "2026-11-29"),
     ),
     responses(
-        (status = 200, description = "The report, as an HTML5 page; `Content-Disposition: inline; filename=\"medtracker-report-<from>-<to>.html\"`", content_type = "text/html; charset=utf-8", body = String,
+        (status = 200, description = "The report, as an HTML5 page; `Content-Disposition: inline; filename=\"medtracker-report-<from>-<to>.html\"`", content_type = "text/html", body = String,
             headers(("Content-Disposition" = String, description = "`inline; filename=\"medtracker-report-2026-11-01-2026-11-29.html\"`"))),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a malformed date, or a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),

@@ -16,6 +16,9 @@ use crate::{
 /// segment's shift, then each further segment's first instant and shift.
 fn local_day_sql(db: &Db, column: &str, days: &LocalDays) -> String {
     let millis = epoch_millis(db, column);
+    if days.segments.len() == 1 {
+        return format!("({millis} + $4) / {DAY_MS}");
+    }
     let mut shift = String::from("CASE");
     for k in (1..days.segments.len()).rev() {
         let from = 3 + 2 * k;
