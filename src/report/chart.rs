@@ -15,8 +15,8 @@ const TOP: f64 = 8.0;
 const BOTTOM: f64 = 22.0;
 const LOW: f64 = 1.0;
 const HIGH: f64 = 10.0;
-/// Grid lines where the severity labels begin: mild, moderate, severe, critical.
-const GRID: [f64; 4] = [1.0, 4.0, 7.0, 9.0];
+/// Grid lines at both ends of the scale and where "moderate" and "severe" begin.
+const GRID: [f64; 4] = [1.0, 4.0, 7.0, 10.0];
 
 fn x_of(day: usize, days: usize) -> f64 {
     let width = WIDTH - LEFT - RIGHT;

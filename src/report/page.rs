@@ -15,7 +15,7 @@ body { max-width: 46rem; margin: 1.5rem auto; padding: 0 1rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
 h2 { font-size: 1.15rem; margin: 0 0 .5rem; border-bottom: 2px solid #d0d7de; padding-bottom: .2rem; }
 h3 { font-size: 1rem; margin: .6rem 0 .2rem; }
-section { margin: 0 0 1.4rem; }
+header, section { margin: 0 0 1.4rem; }
 .meta { color: #57606a; margin: 0; }
 .empty { color: #57606a; font-style: italic; }
 table { border-collapse: collapse; width: 100%; font-size: .92em; }
