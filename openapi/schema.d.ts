@@ -627,7 +627,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/conditions`. */
+        /**
+         * @description Body of `POST /api/v1/conditions`, parsed: every field a client may write. A merge patch
+         *     yields one too, the condition's fields after the patch.
+         */
         ConditionInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -654,7 +657,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
          *     `notes`; `name` and `status` cannot be null).
          */
-        ConditionPatchInput: {
+        ConditionPatch: {
             /** @example Allergic asthma */
             name?: string | null;
             /** @example resolved */
@@ -753,7 +756,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/doctors`. Blank optional fields are stored as `null`. */
+        /**
+         * @description Body of `POST /api/v1/doctors`, parsed: every field a client may write. Blank optional fields
+         *     are stored as `null`. A merge patch yields one too, the doctor's fields after the patch.
+         */
         DoctorInput: {
             /**
              * @description Need not be unique.
@@ -788,7 +794,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/doctors/{id}` (JSON Merge Patch: `null` or blank clears an optional
          *     field; `name` cannot be null).
          */
-        DoctorPatchInput: {
+        DoctorPatch: {
             /** @example Dr. Anna Weber-Schulz */
             name?: string | null;
             /** @example Pulmonology */
@@ -1141,7 +1147,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/medications`. */
+        /**
+         * @description Body of `POST /api/v1/medications`, parsed: every column a request can set. A merge patch
+         *     yields one too, the medication's fields after the patch.
+         */
         MedicationInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -1204,7 +1213,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/logs/medications`. */
+        /**
+         * @description Body of `POST /api/v1/logs/medications`, parsed: every column a request can set. A merge
+         *     patch yields one too, the log's fields after the patch.
+         */
         MedicationLogInput: {
             /** @description One of the account's active medications. */
             medication_id: components["schemas"]["Id"];
@@ -1242,7 +1254,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/logs/medications/{id}` (JSON Merge Patch): an absent field is
          *     unchanged, `null` clears an optional field; `medication_id` and `taken_at` cannot be `null`.
          */
-        MedicationLogPatchInput: {
+        MedicationLogPatch: {
             medication_id?: components["schemas"]["Id"] | null;
             taken_at?: components["schemas"]["Timestamp"] | null;
             /**
@@ -1271,7 +1283,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/medications/{id}` (JSON Merge Patch): an absent field is unchanged,
          *     `null` clears an optional field; `name` and `active` cannot be `null`.
          */
-        MedicationPatchInput: {
+        MedicationPatch: {
             /** @example Ibuprofen */
             name?: string | null;
             /** @example 200 mg */
@@ -1714,7 +1726,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/symptom-types`. */
+        /**
+         * @description Body of `POST /api/v1/symptom-types`, parsed: every value a client may write. A merge patch
+         *     yields one too, the type's values after the patch.
+         */
         SymptomTypeInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -2240,7 +2255,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["ConditionPatchInput"];
+                "application/json": components["schemas"]["ConditionPatch"];
             };
         };
         responses: {
@@ -2612,7 +2627,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["DoctorPatchInput"];
+                "application/json": components["schemas"]["DoctorPatch"];
             };
         };
         responses: {
@@ -2970,7 +2985,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["MedicationLogPatchInput"];
+                "application/json": components["schemas"]["MedicationLogPatch"];
             };
         };
         responses: {
@@ -3995,7 +4010,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["MedicationPatchInput"];
+                "application/json": components["schemas"]["MedicationPatch"];
             };
         };
         responses: {

@@ -10,11 +10,11 @@ use super::{
     page, store,
 };
 use crate::{
-    app::AppState,
     auth::{CurrentUser, users},
     error::{ApiError, ApiResult, Problem},
     http::query::QueryParams,
     passport::view::{model::assemble as assemble_passport, store as passport},
+    state::AppState,
     trends::{model::RangeQuery, routes::day_tallies},
     types::Timestamp,
 };

@@ -9,10 +9,10 @@ use super::{
     store,
 };
 use crate::{
-    app::AppState,
     auth::{CurrentUser, users},
     error::{ApiError, ApiResult, Problem},
     http::query::QueryParams,
+    state::AppState,
     types::Date,
 };
 
