@@ -29,8 +29,9 @@ use crate::{
     medications,
     openapi::{self, ApiDoc},
     passport, schedules,
+    passport, report,
     state::{AppState, BODY_LIMIT_BYTES, Inner},
-    symptoms, telemetry,
+    symptoms, telemetry, trends,
 };
 
 const DB_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -62,6 +63,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(symptoms::router())
         .merge(passport::router())
         .merge(schedules::router())
+        .merge(trends::routes::router())
+        .merge(report::routes::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).

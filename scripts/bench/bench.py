@@ -176,6 +176,29 @@ def seed_doses(port, database_url, email):
     return cookie, f"/api/v1/doses?from={day(first)}&to={day(last)}"
 
 
+def bulk_symptom_logs(database_url, user_id, type_ids, count, days=365):
+    """Symptom logs spread evenly over the last `days` days, straight into the store."""
+    now_ms = int(time.time() * 1000)
+    step = days * 86_400_000 // count
+    rows = []
+    for i in range(count):
+        notes = "Woke up with it; better after a walk." if i % 5 == 0 else None
+        rows.append((str(uuid.uuid4()), user_id, type_ids[i % len(type_ids)], now_ms - 3_600_000 - i * step, 1 + (i * 7) % 10, 5, notes, now_ms, now_ms))
+    columns = "id, user_id, symptom_type_id, started_at, severity, impact, notes, created_at, updated_at"
+    if database_url.startswith("sqlite"):
+        db = sqlite3.connect(database_url.split("://", 1)[1])
+        db.executemany(f"INSERT INTO symptom_logs ({columns}) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        db.commit()
+        db.close()
+    else:
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            for r in rows:
+                f.write(f"{r[0]},{r[1]},{r[2]},{ms_to_iso(r[3])},{r[4]},{r[5]},{r[6] or ''},{ms_to_iso(r[7])},{ms_to_iso(r[8])}\n")
+        subprocess.run(["psql", "-q", database_url, "-c", f"\\copy symptom_logs ({columns}) FROM '{f.name}' CSV"], check=True)
+        subprocess.run(["psql", "-q", database_url, "-c", "ANALYZE"], check=True)
+        os.unlink(f.name)
+
+
 def ms_to_iso(ms):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
@@ -312,6 +335,17 @@ def main():
     t.join()
     login["name"] = "(g) POST /auth/login"
     results.append(login)
+
+    # (j) The doctor's report over 366 days of a heavy diary (10 000 symptom logs across the
+    # year on top of the 10 000 medication logs), for one client at a time.
+    bulk_symptom_logs(url, user_id, types, 10_000)
+    last = time.strftime("%Y-%m-%d", time.gmtime())
+    first = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 365 * 86400))
+    report_path = f"/api/v1/report?from={first}&to={last}"
+    wrk(port, report_path, warm, 1, cookie=cookie)
+    report = measured(report_path, 1, cookie=cookie)
+    report["name"] = "(j) GET /api/v1/report, 366 days, 20k logs, 1 client"
+    results.append(report)
     peak_rss = server.rss_kib("VmHWM")
     server.stop()
 
@@ -349,6 +383,7 @@ def main():
     print(f"/health while logins saturate the CPU (one probe every 10 ms): p99 {during.get('p99', 0):.2f} ms, {during.get('errors', 0)} errors")
     total = (GROWTH_ACCOUNTS + 1) * GROWTH_LOGS
     print(f"growth: (b) p50 {small['p50']:.2f} ms with {GROWTH_LOGS} logs, {big['p50']:.2f} ms with {total} logs ({big['p50'] / max(small['p50'], 1e-9):.2f}x); p99 {small['p99']:.2f} → {big['p99']:.2f} ms")
+    print(f"report over 366 days of 20 000 logs, one client: p50 {report['p50']:.1f} ms, p99 {report['p99']:.1f} ms (target < 200 ms)")
     print(f"memory: idle RSS {idle_rss / 1024:.1f} MiB, peak RSS {peak_rss / 1024:.1f} MiB")
     print(f"start-up to /health/ready on a migrated database: {startup * 1000:.0f} ms")
     errors = sum(r["errors"] for r in results) + during.get("errors", 0)

@@ -222,3 +222,12 @@ pub async fn owns(
         .await)?;
     Ok(count > 0)
 }
+
+/// SQL for the milliseconds since 1970 of a timestamp column (`column` is fixed text from the
+/// caller, never input): SQLite stores exactly that number, PostgreSQL a `timestamptz`.
+pub fn epoch_millis(db: &Db, column: &str) -> String {
+    match db {
+        Db::Sqlite(_) => column.to_owned(),
+        Db::Postgres(_) => format!("(EXTRACT(EPOCH FROM {column}) * 1000)::bigint"),
+    }
+}
