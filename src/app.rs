@@ -120,8 +120,11 @@ impl App {
         Ok(Self {
             listener,
             router,
+            limits: ServeLimits {
+                send_stall_timeout: state.config.request_timeout,
+                ..ServeLimits::default()
+            },
             state,
-            limits: ServeLimits::default(),
         })
     }
 

@@ -9,5 +9,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod request_id;
 pub mod security;
+pub mod send_stall;
 pub mod serve;
+pub mod streaming;
 pub mod timeout;
