@@ -25,7 +25,7 @@ use crate::{
     config::Config,
     db::{self, Db},
     error::ApiError,
-    feel, health,
+    feel, fhir, health,
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
@@ -75,6 +75,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::routes::router())
         .merge(account::routes::router())
+        .merge(fhir::routes::router())
         .merge(feel::routes::router())
         .merge(feel::summary::router())
         .merge(medications::router())

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod feel;
+pub mod fhir;
 pub mod health;
 pub mod http;
 pub mod input;

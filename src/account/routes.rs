@@ -111,7 +111,10 @@ async fn export(
         .ok_or(ApiError::Unauthenticated)?;
     audit::record(
         &state.db,
-        AuditEvent::new("account.export").user(user.id).ip(ip),
+        AuditEvent::new("account.export")
+            .user(user.id)
+            .ip(ip)
+            .format("json"),
     )
     .await;
     let disposition = attachment("medtracker-export", pending.exported_at())?;
