@@ -12,6 +12,7 @@ mod demo;
 mod docs;
 mod doctors;
 mod feel;
+mod fhir;
 mod lockout;
 mod medication_logs;
 mod medications;
