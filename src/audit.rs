@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use crate::{
     auth::email::mask,
-    db::{Db, execute},
+    db::{Db, DbError, run},
     http::request_id,
     types::{Id, Timestamp},
 };
@@ -76,18 +76,23 @@ pub async fn record(db: &Db, event: AuditEvent<'_>) {
     );
     const SQL: &str = "INSERT INTO audit_events (id, occurred_at, event, user_id, email_masked, ip, request_id, reason) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    let stored = execute!(
-        db,
-        sqlx::query(SQL)
-            .bind(Id::new())
-            .bind(Timestamp::now())
-            .bind(event.event)
-            .bind(event.user_id)
-            .bind(masked.as_deref())
-            .bind(ip.as_deref())
-            .bind(request_id.as_deref())
-            .bind(event.reason)
-    );
+    let stored = db
+        .transaction(async |tx| -> Result<(), DbError> {
+            run!(tx, |conn| sqlx::query(SQL)
+                .bind(Id::new())
+                .bind(Timestamp::now())
+                .bind(event.event)
+                .bind(event.user_id)
+                .bind(masked.as_deref())
+                .bind(ip.as_deref())
+                .bind(request_id.as_deref())
+                .bind(event.reason)
+                .execute(conn)
+                .await?
+                .rows_affected());
+            Ok(())
+        })
+        .await;
     if let Err(err) = stored {
         tracing::error!(error = %err, event = event.event, "could not store an audit event");
     }

@@ -9,7 +9,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{export::AccountExport, export_store, lifecycle};
 use crate::{
-    app::AppState,
     audit::{self, AuditEvent},
     auth::{
         CurrentUser,
@@ -22,6 +21,7 @@ use crate::{
         streaming::{spawn_producer, streamed_body},
     },
     input::{self, Fields},
+    state::AppState,
     types::Timestamp,
 };
 

@@ -9,18 +9,18 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    demo,
     email::Email,
     password::Password,
     session::{peek, sign_in},
     users::{self, NewUser, User, UserEnvelope},
 };
 use crate::{
-    app::AppState,
     audit::{self, AuditEvent},
+    demo,
     error::{ApiError, ApiResult, Problem},
     http::{client_ip::ClientIp, json::JsonObject},
     input::{self, Fields, present},
+    state::AppState,
     types::Timestamp,
 };
 
@@ -146,17 +146,17 @@ async fn register(
     let (email, password) = (present(email)?, present(password)?);
 
     let hash = state.hasher.hash(&password).await?;
-    let user = users::insert(
-        &state.db,
-        NewUser {
-            email: &email,
-            password_hash: Some(&hash),
-            display_name: display_name.as_deref(),
-            timezone: timezone.as_deref().unwrap_or("UTC"),
-            demo_expires_at: None,
-        },
-    )
-    .await?;
+    let new = NewUser {
+        email: &email,
+        password_hash: Some(&hash),
+        display_name: display_name.as_deref(),
+        timezone: timezone.as_deref().unwrap_or("UTC"),
+        demo_expires_at: None,
+    };
+    let user = state
+        .db
+        .transaction(async |tx| users::insert(tx, new).await)
+        .await?;
     sign_in(&session, &state.config, user.id, false).await?;
     audit::record(
         &state.db,

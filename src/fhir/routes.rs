@@ -10,7 +10,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::export;
 use crate::{
     account::routes::attachment,
-    app::AppState,
     audit::{self, AuditEvent},
     auth::CurrentUser,
     error::{ApiError, ApiResult, Problem},
@@ -18,6 +17,7 @@ use crate::{
         client_ip::ClientIp,
         streaming::{spawn_producer, streamed_body},
     },
+    state::AppState,
 };
 
 pub const FHIR_JSON: &str = "application/fhir+json";
