@@ -24,7 +24,7 @@ use crate::{
     config::Config,
     db, demo,
     error::ApiError,
-    feel, health,
+    feel, fhir, health,
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
@@ -57,6 +57,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::routes::router())
         .merge(account::routes::router())
+        .merge(fhir::routes::router())
         .merge(feel::routes::router())
         .merge(feel::summary::router())
         .merge(medications::router())
@@ -105,8 +106,11 @@ impl App {
         Ok(Self {
             listener,
             router,
+            limits: ServeLimits {
+                send_stall_timeout: state.config.request_timeout,
+                ..ServeLimits::default()
+            },
             state,
-            limits: ServeLimits::default(),
         })
     }
 

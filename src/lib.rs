@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod feel;
+pub mod fhir;
 pub mod health;
 pub mod http;
 pub mod input;

@@ -8,11 +8,13 @@ mod connect;
 mod error;
 mod group_commit;
 mod readers;
+mod snapshot;
 
 pub use connect::{connect, migrate, readiness};
 pub use error::DbError;
 pub use group_commit::GroupWriter;
 pub use readers::{Reader, ReaderPool};
+pub use snapshot::{Snapshot, SnapshotRow};
 
 use sqlx::{PgConnection, PgPool, SqliteConnection};
 

@@ -15,6 +15,7 @@ mod doctors;
 mod empty_bodies;
 mod doses;
 mod feel;
+mod fhir;
 mod lockout;
 mod medication_logs;
 mod medications;
