@@ -28,8 +28,7 @@ use crate::{
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport, schedules,
-    passport, report,
+    passport, report, schedules,
     state::{AppState, BODY_LIMIT_BYTES, Inner},
     symptoms, telemetry, trends,
 };
