@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/adherence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Adherence over a range of local dates: of the doses whose outcome is known, how many were taken. */
+        get: operations["get_adherence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conditions": {
         parameters: {
             query?: never;
@@ -94,6 +111,23 @@ export interface paths {
         head?: never;
         /** Change a doctor (JSON Merge Patch). */
         patch: operations["update_doctor"];
+        trace?: never;
+    };
+    "/api/v1/doses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's planned doses of a range of local dates, with what became of each. */
+        get: operations["list_doses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/feel-vs-yesterday": {
@@ -239,6 +273,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/export/fhir": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download every record of the account as a FHIR R4 (4.0.1) `Bundle` of type `collection`. */
+        get: operations["export_fhir"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/logout-all": {
         parameters: {
             query?: never;
@@ -344,6 +395,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/medications/{id}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A medication's schedules. */
+        get: operations["list_schedules"];
+        put?: never;
+        /** Plan a medication: at which local times, on which weekdays, from when until when. */
+        post: operations["create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/passport": {
         parameters: {
             query?: never;
@@ -382,6 +451,25 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One schedule. */
+        get: operations["get_schedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule: its doses are no longer planned, past ones included. */
+        delete: operations["delete_schedule"];
+        options?: never;
+        head?: never;
+        /** Change a schedule (JSON Merge Patch). Doses re-plan at once, past ones included. */
+        patch: operations["update_schedule"];
         trace?: never;
     };
     "/api/v1/summary": {
@@ -596,6 +684,37 @@ export interface components {
             doctors: components["schemas"]["ExportedDoctor"][];
             /** @description Which doctor treats which condition. */
             doctor_conditions: components["schemas"]["ExportedLink"][];
+        };
+        /**
+         * @description How well the plan was kept.
+         * @example {
+         *       "from": "2026-10-29",
+         *       "medications": [
+         *         {
+         *           "medication_id": "019a6b2e-6a00-7b3a-8c1d-1a2b3c4d5e6f",
+         *           "missed": 7,
+         *           "name": "Ibuprofen",
+         *           "percent": 87.5,
+         *           "planned": 56,
+         *           "taken": 49
+         *         }
+         *       ],
+         *       "overall": {
+         *         "missed": 7,
+         *         "percent": 87.5,
+         *         "planned": 56,
+         *         "taken": 49
+         *       },
+         *       "to": "2026-11-27"
+         *     }
+         */
+        Adherence: {
+            from: components["schemas"]["Date"];
+            to: components["schemas"]["Date"];
+            /** @description Every medication together. */
+            overall: components["schemas"]["Tally"];
+            /** @description One entry per medication with any dose in the range, by name. */
+            medications: components["schemas"]["MedicationAdherence"][];
         };
         /**
          * @description Days or Monday-to-Sunday weeks.
@@ -826,6 +945,46 @@ export interface components {
             /** @example praxis@weber.example */
             email?: string | null;
         };
+        /**
+         * @description One planned dose and what became of it.
+         * @example {
+         *       "dose_amount": 400,
+         *       "dose_unit": "mg",
+         *       "local_date": "2026-11-27",
+         *       "local_time": "08:00",
+         *       "log_id": "019a6b2f-0000-7000-8000-000000000001",
+         *       "medication_id": "019a6b2e-6a00-7b3a-8c1d-1a2b3c4d5e6f",
+         *       "medication_name": "Ibuprofen",
+         *       "planned_at": "2026-11-27T07:00:00.000Z",
+         *       "schedule_id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c",
+         *       "status": "taken",
+         *       "taken_at": "2026-11-27T07:12:00.000Z"
+         *     }
+         */
+        Dose: {
+            medication_id: components["schemas"]["Id"];
+            medication_name: string;
+            schedule_id: components["schemas"]["Id"];
+            planned_at: components["schemas"]["Timestamp"];
+            /** @description The day in the account's time zone. */
+            local_date: components["schemas"]["Date"];
+            /**
+             * @description The schedule's time as written (`HH:MM`), also on a day the clock skipped it.
+             * @example 08:00
+             */
+            local_time: string;
+            /**
+             * Format: double
+             * @description The schedule's dose.
+             */
+            dose_amount?: number | null;
+            dose_unit?: string | null;
+            status: components["schemas"]["DoseStatus"];
+            log_id?: components["schemas"]["Id"] | null;
+            taken_at?: components["schemas"]["Timestamp"] | null;
+        };
+        /** @enum {string} */
+        DoseStatus: "taken" | "missed" | "due" | "upcoming";
         ExportedCondition: {
             id: components["schemas"]["Id"];
             /** @example Migraine */
@@ -1009,6 +1168,42 @@ export interface components {
             /** @description One entry per symptom type logged on either day, by name. */
             symptoms: components["schemas"]["SymptomChange"][];
         };
+        /**
+         * @description The shape of the export's FHIR R4 `Bundle`, for the API document (the resources themselves are
+         *     the standard's).
+         */
+        FhirBundle: {
+            /**
+             * @description Always `Bundle`.
+             * @example Bundle
+             */
+            resourceType: string;
+            /**
+             * @description Always `collection`.
+             * @example collection
+             */
+            type: string;
+            /**
+             * @description When the bundle was assembled.
+             * @example 2026-11-27T08:30:00.123Z
+             */
+            timestamp: string;
+            /**
+             * @description One entry per resource: the Patient, a Practitioner per doctor, a Condition per condition,
+             *     a CareTeam per condition with doctors, a MedicationStatement per medication and per
+             *     medication log, an Observation per symptom log.
+             */
+            entry: components["schemas"]["FhirBundleEntry"][];
+        };
+        FhirBundleEntry: {
+            /**
+             * @description `urn:uuid:<id>`; every reference between resources uses this form.
+             * @example urn:uuid:019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c
+             */
+            fullUrl: string;
+            /** @description A FHIR R4 resource, with its `resourceType`. */
+            resource: Record<string, never>;
+        };
         /** @description One problem with one input field, listed in a 422's `errors`. */
         FieldError: {
             /** @example severity */
@@ -1070,6 +1265,31 @@ export interface components {
             }[];
         };
         /** @description A plain list: `{"items": [...]}`. */
+        Items_Dose: {
+            items: {
+                medication_id: components["schemas"]["Id"];
+                medication_name: string;
+                schedule_id: components["schemas"]["Id"];
+                planned_at: components["schemas"]["Timestamp"];
+                /** @description The day in the account's time zone. */
+                local_date: components["schemas"]["Date"];
+                /**
+                 * @description The schedule's time as written (`HH:MM`), also on a day the clock skipped it.
+                 * @example 08:00
+                 */
+                local_time: string;
+                /**
+                 * Format: double
+                 * @description The schedule's dose.
+                 */
+                dose_amount?: number | null;
+                dose_unit?: string | null;
+                status: components["schemas"]["DoseStatus"];
+                log_id?: components["schemas"]["Id"] | null;
+                taken_at?: components["schemas"]["Timestamp"] | null;
+            }[];
+        };
+        /** @description A plain list: `{"items": [...]}`. */
         Items_Medication: {
             items: {
                 id: components["schemas"]["Id"];
@@ -1089,6 +1309,41 @@ export interface components {
                 notes?: string | null;
                 /** @description Inactive medications stay in the history but take no new logs. */
                 active: boolean;
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            }[];
+        };
+        /** @description A plain list: `{"items": [...]}`. */
+        Items_Schedule: {
+            items: {
+                id: components["schemas"]["Id"];
+                medication_id: components["schemas"]["Id"];
+                /**
+                 * @description Local times of day (`HH:MM`) in the account's time zone, sorted.
+                 * @example [
+                 *       "08:00",
+                 *       "20:00"
+                 *     ]
+                 */
+                times: string[];
+                /**
+                 * @description ISO weekdays (1 = Monday … 7 = Sunday), sorted; `null` is every day.
+                 * @example [
+                 *       1,
+                 *       3,
+                 *       5
+                 *     ]
+                 */
+                days_of_week?: number[] | null;
+                starts_on: components["schemas"]["Date"];
+                ends_on?: components["schemas"]["Date"] | null;
+                /**
+                 * Format: double
+                 * @example 400
+                 */
+                dose_amount?: number | null;
+                /** @example mg */
+                dose_unit?: string | null;
                 created_at: components["schemas"]["Timestamp"];
                 updated_at: components["schemas"]["Timestamp"];
             }[];
@@ -1150,6 +1405,21 @@ export interface components {
             active: boolean;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description One medication's adherence.
+         * @example {
+         *       "medication_id": "019a6b2e-6a00-7b3a-8c1d-1a2b3c4d5e6f",
+         *       "missed": 3,
+         *       "name": "Ibuprofen",
+         *       "percent": 89.3,
+         *       "planned": 28,
+         *       "taken": 25
+         *     }
+         */
+        MedicationAdherence: components["schemas"]["Tally"] & {
+            medication_id: components["schemas"]["Id"];
+            name: string;
         };
         /**
          * @description Body of `POST /api/v1/medications`, parsed: every column a request can set. A merge patch
@@ -1536,6 +1806,119 @@ export interface components {
             timezone?: string | null;
         };
         /**
+         * @description A medication's plan: at which local times, on which weekdays, from when until when.
+         * @example {
+         *       "created_at": "2026-11-27T08:30:00.123Z",
+         *       "days_of_week": null,
+         *       "dose_amount": 400,
+         *       "dose_unit": "mg",
+         *       "ends_on": null,
+         *       "id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c",
+         *       "medication_id": "019a6b2e-6a00-7b3a-8c1d-1a2b3c4d5e6f",
+         *       "starts_on": "2026-11-27",
+         *       "times": [
+         *         "08:00",
+         *         "20:00"
+         *       ],
+         *       "updated_at": "2026-11-27T08:30:00.123Z"
+         *     }
+         */
+        Schedule: {
+            id: components["schemas"]["Id"];
+            medication_id: components["schemas"]["Id"];
+            /**
+             * @description Local times of day (`HH:MM`) in the account's time zone, sorted.
+             * @example [
+             *       "08:00",
+             *       "20:00"
+             *     ]
+             */
+            times: string[];
+            /**
+             * @description ISO weekdays (1 = Monday … 7 = Sunday), sorted; `null` is every day.
+             * @example [
+             *       1,
+             *       3,
+             *       5
+             *     ]
+             */
+            days_of_week?: number[] | null;
+            starts_on: components["schemas"]["Date"];
+            ends_on?: components["schemas"]["Date"] | null;
+            /**
+             * Format: double
+             * @example 400
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description Body of `POST /api/v1/medications/{id}/schedules`. */
+        ScheduleInput: {
+            /**
+             * @description 1 to 12 distinct local times of day, each exactly `HH:MM` (`00:00` to `23:59`).
+             * @example [
+             *       "08:00",
+             *       "20:00"
+             *     ]
+             */
+            times: string[];
+            /**
+             * @description 1 to 7 distinct ISO weekdays (1 = Monday); absent or `null` is every day.
+             * @example [
+             *       1,
+             *       3,
+             *       5
+             *     ]
+             */
+            days_of_week?: number[] | null;
+            starts_on?: components["schemas"]["Date"] | null;
+            ends_on?: components["schemas"]["Date"] | null;
+            /**
+             * Format: double
+             * @description Greater than 0.
+             * @example 400
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+        };
+        /**
+         * @description Body of `PATCH /api/v1/schedules/{id}` (JSON Merge Patch): an absent field is unchanged,
+         *     `null` clears an optional field; `times` and `starts_on` cannot be `null`, and `days_of_week:
+         *     null` means every day.
+         */
+        SchedulePatchInput: {
+            /**
+             * @example [
+             *       "07:30",
+             *       "19:30"
+             *     ]
+             */
+            times?: string[] | null;
+            /**
+             * @example [
+             *       1,
+             *       2,
+             *       3,
+             *       4,
+             *       5
+             *     ]
+             */
+            days_of_week?: number[] | null;
+            starts_on?: components["schemas"]["Date"] | null;
+            ends_on?: components["schemas"]["Date"] | null;
+            /**
+             * Format: double
+             * @example 200
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+        };
+        /**
          * @example {
          *       "authenticated": true,
          *       "demo": false,
@@ -1565,6 +1948,11 @@ export interface components {
             /** @description Feel vs yesterday for today. */
             feel: components["schemas"]["Feel"];
             counts_today: components["schemas"]["CountsToday"];
+            /**
+             * @description Today's planned doses in the account's time zone (whatever `tz` says), as `/doses` lists
+             *     them.
+             */
+            doses_today: components["schemas"]["Dose"][];
         };
         SymptomChange: {
             symptom_type_id: components["schemas"]["Id"];
@@ -1788,6 +2176,32 @@ export interface components {
             default_impact?: number | null;
             /** @example false */
             active?: boolean | null;
+        };
+        /**
+         * @description Decided doses and how many of them were taken.
+         * @example {
+         *       "missed": 7,
+         *       "percent": 87.5,
+         *       "planned": 56,
+         *       "taken": 49
+         *     }
+         */
+        Tally: {
+            /**
+             * Format: int32
+             * @description Doses whose outcome is known: taken or missed (not due or upcoming).
+             */
+            planned: number;
+            /** Format: int32 */
+            taken: number;
+            /** Format: int32 */
+            missed: number;
+            /**
+             * Format: double
+             * @description 100 × taken / planned, rounded half away from zero to 1 decimal; `null` when nothing
+             *     was planned.
+             */
+            percent?: number | null;
         };
         /**
          * Format: date-time
@@ -2053,6 +2467,58 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_adherence: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local date (YYYY-MM-DD); default 29 days before today
+                 * @example 2026-10-29
+                 */
+                from?: string;
+                /**
+                 * @description Last local date, included; default today; at most 366 days after `from`
+                 * @example 2026-11-27
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Adherence overall and per medication */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Adherence"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a malformed date, a reversed or too long range (naming `to`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_conditions: {
         parameters: {
             query?: never;
@@ -2684,6 +3150,58 @@ export interface operations {
                 };
             };
             /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_doses: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local date (YYYY-MM-DD) in the account's time zone; default today
+                 * @example 2026-11-27
+                 */
+                from?: string;
+                /**
+                 * @description Last local date, included; default today; at most 92 days and 10 000 doses after `from`
+                 * @example 2026-11-27
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Doses by planned instant, then medication name, then schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_Dose"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a malformed date, a reversed or too long range (naming `to`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3629,6 +4147,40 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    export_fhir: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's records as FHIR resources, as an attachment named `medtracker-fhir-<date>.json` */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="medtracker-fhir-2026-11-27.json"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirBundle"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     logout_all: {
         parameters: {
             query?: never;
@@ -4212,6 +4764,152 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedules, by first day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_Schedule"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleInput"];
+            };
+        };
+        responses: {
+            /** @description The new schedule */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such medication */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `schedule_overlap`: another schedule of this medication shares a date */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, `medication_inactive` or `quota_exceeded` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     passport: {
         parameters: {
             query?: never;
@@ -4286,6 +4984,204 @@ export interface operations {
                 };
             };
             /** @description `validation_failed`: a malformed date, or a reversed or too long range (naming `to`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePatchInput"];
+            };
+        };
+        responses: {
+            /** @description The updated schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `schedule_overlap` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, or `medication_inactive`: an inactive medication's schedules stay as they were ended */
             422: {
                 headers: {
                     [name: string]: unknown;
