@@ -3,14 +3,18 @@
 //! work on both databases) and run it through [`read!`], [`on_writer!`], [`execute!`] or [`transaction!`], which
 //! compile the same code once per backend.
 
+mod commit_point;
 mod connect;
 mod error;
+mod faults;
 mod group_commit;
 mod readers;
 
-pub use connect::{connect, migrate, readiness};
+pub use commit_point::{CommitPoint, commit_postgres};
+pub use connect::{connect, heartbeat, migrate, readiness};
 pub use error::DbError;
-pub use group_commit::GroupWriter;
+pub use faults::{FaultWatch, HeartbeatStart, WriteHealth};
+pub use group_commit::{GroupWriter, Savepoint, WriterGuard};
 pub use readers::{Reader, ReaderPool};
 
 use sqlx::PgPool;
@@ -125,7 +129,7 @@ macro_rules! transaction {
             $crate::db::Db::Postgres(pool) => {
                 let mut $tx = pool.begin().await.map_err($crate::db::DbError::from)?;
                 let out = $body;
-                $tx.commit().await.map_err($crate::db::DbError::from)?;
+                $crate::db::commit_postgres($tx).await?;
                 out
             }
         }
