@@ -123,7 +123,9 @@ impl GroupWriter {
             // IMMEDIATE takes the write lock at once (waiting up to busy_timeout for another
             // process), so the transaction never has to upgrade and fail with SQLITE_BUSY.
             state.unsettled = Some(Unsettled::Begin);
+            let nudge = NudgeIfDropped(&self.inner.commit_requested);
             let began = run(connection(&mut state), "BEGIN IMMEDIATE").await;
+            std::mem::forget(nudge);
             state.unsettled = None;
             if let Err(err) = began {
                 // Not in a transaction: the connection goes back to the pool.
@@ -172,6 +174,16 @@ impl WriterGuard {
             // The writer closed (shutdown) without a word about this group: it is not committed.
             Err(_) => Err(DbError::Unavailable(sqlx::Error::PoolClosed)),
         }
+    }
+}
+
+/// Wakes the committer if the future waiting for `BEGIN` is dropped, so that it settles the
+/// connection and returns it to its pool rather than leaving it checked out until the next write.
+struct NudgeIfDropped<'a>(&'a Notify);
+
+impl Drop for NudgeIfDropped<'_> {
+    fn drop(&mut self) {
+        self.0.notify_one();
     }
 }
 

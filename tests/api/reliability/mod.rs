@@ -2,8 +2,11 @@
 //! test here that fails when it breaks. Every await that could hang is bounded by [`within`].
 
 mod bodies;
+mod commit_truth;
 mod concurrency;
 mod durability;
+mod faults;
+mod faults_postgres;
 mod fuzz;
 mod outage;
 mod panics;
