@@ -74,6 +74,11 @@ impl Ledger {
         statuses
     }
 
+    /// (acknowledged, refused) counts, for the test's output.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.acknowledged.len(), self.refused.len())
+    }
+
     /// Adds another ledger's writes (one per concurrent writer) to this one.
     pub fn absorb(&mut self, other: Ledger) {
         self.acknowledged.extend(other.acknowledged);

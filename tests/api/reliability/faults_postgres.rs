@@ -193,6 +193,8 @@ async fn a_restart_mid_load_gives_503s_then_the_process_recovers_and_keeps_every
             .expect("a writer's ledger");
         ledger.absorb(part);
     }
+    let (acknowledged, refused) = ledger.counts();
+    eprintln!("during the restart: {acknowledged} writes acknowledged, {refused} answered 503");
     let after = app.user().await;
     assert_eq!(ledger.batch(&after, "after", 4).await, [201; 4]);
     ledger.assert_stored_exactly(&app).await;
