@@ -1,13 +1,12 @@
 //! `App::build(config)`: the one start-up path shared by `main` and the tests.
 
-use std::{any::Any, future::Future, net::SocketAddr, ops::Deref, sync::Arc, time::Duration};
+use std::{any::Any, future::Future, net::SocketAddr, time::Duration};
 
 use axum::{
     Router,
     http::{HeaderName, Method, header},
     middleware,
 };
-use metrics_exporter_prometheus::PrometheusHandle;
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -23,38 +22,18 @@ use crate::{
     account,
     auth::{self, lockout::Lockout, password::PasswordHasher, session_store::DbSessionStore},
     config::Config,
-    db::{self, Db},
+    db, demo,
     error::ApiError,
-    feel, health,
+    feel, fhir, health,
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport, symptoms, telemetry,
+    passport, report, schedules,
+    state::{AppState, BODY_LIMIT_BYTES, Inner},
+    symptoms, telemetry, trends,
 };
 
-pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 const DB_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
-
-pub struct Inner {
-    pub config: Config,
-    pub db: Db,
-    pub hasher: PasswordHasher,
-    pub lockout: Lockout,
-    pub rate_limiters: Arc<RateLimiters>,
-    pub metrics: PrometheusHandle,
-    /// Whether writes are known to fail (readiness reads it).
-    pub write_health: db::WriteHealth,
-}
-
-#[derive(Clone)]
-pub struct AppState(Arc<Inner>);
-
-impl Deref for AppState {
-    type Target = Inner;
-    fn deref(&self) -> &Inner {
-        &self.0
-    }
-}
 
 #[derive(Debug, Error)]
 pub enum StartError {
@@ -77,11 +56,15 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::routes::router())
         .merge(account::routes::router())
+        .merge(fhir::routes::router())
         .merge(feel::routes::router())
         .merge(feel::summary::router())
         .merge(medications::router())
         .merge(symptoms::router())
         .merge(passport::router())
+        .merge(schedules::router())
+        .merge(trends::routes::router())
+        .merge(report::routes::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).
@@ -110,7 +93,7 @@ impl App {
                 addr: config.bind_addr,
                 source,
             })?;
-        let state = AppState(Arc::new(Inner {
+        let state = AppState::new(Inner {
             rate_limiters: RateLimiters::new(&config.rate_limits),
             config,
             db,
@@ -118,13 +101,16 @@ impl App {
             lockout,
             metrics,
             write_health: db::WriteHealth::default(),
-        }));
+        });
         let router = router(state.clone());
         Ok(Self {
             listener,
             router,
+            limits: ServeLimits {
+                send_stall_timeout: state.config.request_timeout,
+                ..ServeLimits::default()
+            },
             state,
-            limits: ServeLimits::default(),
         })
     }
 
@@ -144,7 +130,7 @@ impl App {
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
-        auth::demo::spawn_sweeper(self.state.clone());
+        demo::spawn_sweeper(self.state.clone());
         http::rate_limit::spawn_housekeeping(self.state.rate_limiters.clone());
         http::serve::serve(self.listener, self.router, self.limits, shutdown).await;
         // Closing waits for checked-out connections; one held by a request that outlived the drain

@@ -9,7 +9,7 @@ use sha2::Sha256;
 use super::email::Email;
 use crate::{
     config::Config,
-    db::{Db, DbError, execute, read, transaction},
+    db::{Db, DbError, read, run},
     types::Timestamp,
 };
 
@@ -41,11 +41,18 @@ impl Lockout {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        execute!(db, sqlx::query(
-            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
-        )
-        .bind(NAME)
-        .bind(&candidate))?;
+        db.transaction(async |tx| -> Result<(), DbError> {
+            run!(tx, |conn| sqlx::query(
+                "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
+            )
+            .bind(NAME)
+            .bind(&candidate)
+            .execute(conn)
+            .await?
+.rows_affected());
+            Ok(())
+        })
+        .await?;
         let stored: String = read!(db, |conn| sqlx::query_scalar(
             "SELECT value FROM server_secrets WHERE name = $1"
         )
@@ -99,49 +106,55 @@ impl Lockout {
     ) -> Result<Option<Locked>, DbError> {
         let now = Timestamp::now();
         let window_ms = i64::try_from(self.duration.as_millis()).unwrap_or(i64::MAX);
-        let locked = transaction!(db, |tx| {
+        db.transaction(async |tx| {
             // The upsert takes the row lock on PostgreSQL, so concurrent failures for one email
             // (through any replica) are counted one after another.
-            let until: Option<Timestamp> = sqlx::query_scalar(
+            let until: Option<Timestamp> = run!(tx, |conn| sqlx::query_scalar(
                 "INSERT INTO login_guards (email_key, locked_until) VALUES ($1, NULL) \
                  ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key RETURNING locked_until",
             )
             .bind(email_key)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(conn)
+            .await?);
             if let Some(locked) = until.and_then(|u| locked_until(u, now)) {
                 return Ok(Some(locked));
             }
-            sqlx::query("INSERT INTO login_failures (email_key, failed_at) VALUES ($1, $2)")
-                .bind(email_key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            let recent: i64 = sqlx::query_scalar(
+            run!(tx, |conn| sqlx::query(
+                "INSERT INTO login_failures (email_key, failed_at) VALUES ($1, $2)"
+            )
+            .bind(email_key)
+            .bind(now)
+            .execute(conn)
+            .await?
+.rows_affected());
+            let recent: i64 = run!(tx, |conn| sqlx::query_scalar(
                 "SELECT COUNT(*) FROM login_failures WHERE email_key = $1 AND failed_at > $2",
             )
             .bind(email_key)
             .bind(now.plus_millis(-window_ms))
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(conn)
+            .await?);
             if recent < self.threshold {
-                None
-            } else {
-                let until = now.plus_millis(window_ms);
-                sqlx::query("UPDATE login_guards SET locked_until = $2 WHERE email_key = $1")
-                    .bind(email_key)
-                    .bind(until)
-                    .execute(&mut *tx)
-                    .await?;
-                // The next lock counts only failures made after this one ends.
-                sqlx::query("DELETE FROM login_failures WHERE email_key = $1")
-                    .bind(email_key)
-                    .execute(&mut *tx)
-                    .await?;
-                locked_until(until, now)
+                return Ok(None);
             }
-        });
-        Ok(locked)
+            let until = now.plus_millis(window_ms);
+            run!(tx, |conn| sqlx::query(
+                "UPDATE login_guards SET locked_until = $2 WHERE email_key = $1"
+            )
+            .bind(email_key)
+            .bind(until)
+            .execute(conn)
+            .await?
+.rows_affected());
+            // The next lock counts only failures made after this one ends.
+            run!(tx, |conn| sqlx::query("DELETE FROM login_failures WHERE email_key = $1")
+                .bind(email_key)
+                .execute(conn)
+                .await?
+.rows_affected());
+            Ok(locked_until(until, now))
+        })
+        .await
     }
 
     pub async fn reset(&self, db: &Db, email_key: &str) -> Result<(), DbError> {
@@ -155,27 +168,39 @@ impl Lockout {
         if failures == 0 {
             return Ok(());
         }
-        execute!(
-            db,
-            sqlx::query("DELETE FROM login_failures WHERE email_key = $1").bind(email_key)
-        )?;
-        Ok(())
+        db.transaction(async |tx| {
+            run!(tx, |conn| sqlx::query(
+                "DELETE FROM login_failures WHERE email_key = $1"
+            )
+            .bind(email_key)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            Ok(())
+        })
+        .await
     }
 
     /// Forgets failures too old to count and locks that have ended.
     pub async fn prune(&self, db: &Db) -> Result<(), DbError> {
         let window_ms = i64::try_from(self.duration.as_millis()).unwrap_or(i64::MAX);
         let now = Timestamp::now();
-        execute!(
-            db,
-            sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+        db.transaction(async |tx| {
+            run!(tx, |conn| sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
                 .bind(now.plus_millis(-window_ms))
-        )?;
-        execute!(db, sqlx::query(
-            "DELETE FROM login_guards WHERE (locked_until IS NULL OR locked_until <= $1) \
-             AND NOT EXISTS (SELECT 1 FROM login_failures f WHERE f.email_key = login_guards.email_key)"
-        )
-        .bind(now))?;
-        Ok(())
+                .execute(conn)
+                .await?
+.rows_affected());
+            run!(tx, |conn| sqlx::query(
+                "DELETE FROM login_guards WHERE (locked_until IS NULL OR locked_until <= $1) \
+                 AND NOT EXISTS (SELECT 1 FROM login_failures f WHERE f.email_key = login_guards.email_key)"
+            )
+            .bind(now)
+            .execute(conn)
+            .await?
+.rows_affected());
+            Ok(())
+        })
+        .await
     }
 }

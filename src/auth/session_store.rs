@@ -11,7 +11,7 @@ use tower_sessions::{
 };
 
 use crate::{
-    db::{Db, DbError, execute, read},
+    db::{Db, DbError, read, run},
     types::{Id, Timestamp},
 };
 
@@ -94,17 +94,22 @@ impl SessionStore for DbSessionStore {
         // A 128-bit random id collides practically never; the loop makes "never" exact.
         loop {
             let id = digest(&record.id);
-            let inserted = execute!(
-                &self.db,
-                sqlx::query(SQL)
-                    .bind(&id)
-                    .bind(auth.user_id())
-                    .bind(auth.demo)
-                    .bind(Timestamp::from_millis(auth.idle_expires_at))
-                    .bind(Timestamp::from_millis(auth.absolute_expires_at))
-                    .bind(Timestamp::now())
-            )
-            .map_err(backend)?;
+            let inserted = self
+                .db
+                .transaction(async |tx| -> Result<u64, DbError> {
+                    Ok(run!(tx, |conn| sqlx::query(SQL)
+                        .bind(&id)
+                        .bind(auth.user_id())
+                        .bind(auth.demo)
+                        .bind(Timestamp::from_millis(auth.idle_expires_at))
+                        .bind(Timestamp::from_millis(auth.absolute_expires_at))
+                        .bind(Timestamp::now())
+                        .execute(conn)
+                        .await?
+                        .rows_affected()))
+                })
+                .await
+                .map_err(backend)?;
             if inserted == 1 {
                 return Ok(());
             }
@@ -116,13 +121,18 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> StoreResult<()> {
         const SQL: &str = "UPDATE sessions SET idle_expires_at = $2 WHERE id = $1";
         let auth = auth_of(record)?;
-        execute!(
-            &self.db,
-            sqlx::query(SQL)
-                .bind(digest(&record.id))
-                .bind(Timestamp::from_millis(auth.idle_expires_at))
-        )
-        .map_err(backend)?;
+        self.db
+            .transaction(async |tx| -> Result<(), DbError> {
+                run!(tx, |conn| sqlx::query(SQL)
+                    .bind(digest(&record.id))
+                    .bind(Timestamp::from_millis(auth.idle_expires_at))
+                    .execute(conn)
+                    .await?
+                    .rows_affected());
+                Ok(())
+            })
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -159,11 +169,17 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, session_id: &SessionId) -> StoreResult<()> {
-        execute!(
-            &self.db,
-            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(digest(session_id))
-        )
-        .map_err(backend)?;
+        self.db
+            .transaction(async |tx| -> Result<(), DbError> {
+                run!(tx, |conn| sqlx::query("DELETE FROM sessions WHERE id = $1")
+                    .bind(digest(session_id))
+                    .execute(conn)
+                    .await?
+                    .rows_affected());
+                Ok(())
+            })
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }
@@ -175,13 +191,17 @@ pub async fn end_sessions_of(
     keep: Option<&SessionId>,
 ) -> Result<u64, DbError> {
     let keep = keep.map(digest).unwrap_or_default();
-    let done = execute!(
-        db,
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-            .bind(user_id)
-            .bind(&keep)
-    )?;
-    Ok(done)
+    db.transaction(async |tx| {
+        Ok(run!(tx, |conn| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND id <> $2"
+        )
+        .bind(user_id)
+        .bind(&keep)
+        .execute(conn)
+        .await?
+        .rows_affected()))
+    })
+    .await
 }
 
 #[cfg(test)]

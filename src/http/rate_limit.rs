@@ -15,7 +15,7 @@ use governor::{
 };
 
 use crate::{
-    app::AppState, config::RateLimits, error::ApiError, http::client_ip::client_ip, telemetry,
+    config::RateLimits, error::ApiError, http::client_ip::client_ip, state::AppState, telemetry,
 };
 
 pub struct RateLimiters {

@@ -4,7 +4,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{app::AppState, db::CommitPoint, error::ApiError};
+use crate::{db::CommitPoint, error::ApiError, state::AppState};
 
 /// A request running longer than `REQUEST_TIMEOUT_SECS` ends with a 503 problem, and then nothing
 /// of it was written: dropping the handler's future rolls back any open transaction. A request

@@ -6,8 +6,8 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{Extension, Router, extract::State, http::StatusCode, routing::post};
 use medtracker::{
-    app::AppState,
     db::Db,
+    state::AppState,
     types::{Id, Timestamp},
 };
 use serde_json::json;

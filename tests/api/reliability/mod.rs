@@ -5,6 +5,7 @@ mod bodies;
 mod commit_truth;
 mod concurrency;
 mod durability;
+mod export_memory;
 mod faults;
 mod faults_postgres;
 mod fuzz;
