@@ -144,7 +144,7 @@ impl Db {
                 let mut guard = sqlite.writer.lock().await?;
                 let mut savepoint = guard.savepoint().await?;
                 let out = body(&mut Conn::Sqlite(&mut savepoint)).await?;
-                savepoint.commit().await.map_err(DbError::from)?;
+                savepoint.commit().await?;
                 guard.durable().await?;
                 Ok(out)
             }
