@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server on 127.0.0.1 for tests, and prints its URL.
 #   eval "$(scripts/pg-throwaway.sh start)"   # exports PG_THROWAWAY_DIR and TEST_PG_URL
+#   scripts/pg-throwaway.sh restart "$PG_THROWAWAY_DIR"   # fast shutdown, then start again
 #   scripts/pg-throwaway.sh stop "$PG_THROWAWAY_DIR"
 # PostgreSQL refuses to run as root, so the server runs as the `postgres` user.
 set -euo pipefail
@@ -28,6 +29,12 @@ case "${1:-}" in
     echo "export PG_THROWAWAY_DIR=$dir"
     echo "export TEST_PG_URL=postgres://postgres@127.0.0.1:$port/postgres"
     ;;
+  restart)
+    dir=${2:?usage: pg-throwaway.sh restart DIR}
+    bin=$(find_bin)
+    if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); else as_pg=(); fi
+    "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -m fast -w restart >/dev/null
+    ;;
   stop)
     dir=${2:?usage: pg-throwaway.sh stop DIR}
     bin=$(find_bin)
@@ -36,7 +43,7 @@ case "${1:-}" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start | stop DIR" >&2
+    echo "usage: $0 start | restart DIR | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -100,6 +100,7 @@ impl App {
             hasher,
             lockout,
             metrics,
+            write_health: db::WriteHealth::default(),
         });
         let router = router(state.clone());
         Ok(Self {
@@ -200,7 +201,8 @@ pub fn with_layers(state: &AppState, routes: Router) -> Router {
         });
 
     // Outermost first: request id → metrics → problem safety net → headers/CORS/origin →
-    // rate limit → body limit and media type → timeout → panic catcher → session → handler.
+    // rate limit → body limit and media type → storage fault watch → timeout → panic catcher →
+    // session → handler.
     routes.layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(http::request_id::layer))
@@ -222,6 +224,10 @@ pub fn with_layers(state: &AppState, routes: Router) -> Router {
             .layer(middleware::from_fn(http::json::content_length_limit))
             .layer(middleware::from_fn(http::json::json_bodies_only))
             .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                health::watch_storage_faults,
+            ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 http::timeout::layer,

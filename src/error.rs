@@ -46,6 +46,10 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
 }
 
+/// How long a client is asked to wait after a 503 `unavailable`: about one busy timeout or
+/// connection wait, long enough for a passing fault to clear.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 #[derive(Debug, Error)]
 pub enum ApiError {
     #[error("{}", count_fields(.0))]
@@ -232,6 +236,12 @@ impl IntoResponse for ApiError {
             Self::AccountLocked { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
+            Self::Unavailable => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+                );
+            }
             _ => {}
         }
         response
@@ -256,6 +266,8 @@ impl From<DbError> for ApiError {
                 tracing::warn!(error = %cause, "database unavailable");
                 Self::Unavailable
             }
+            // Storage faults were logged, with their cause, where they were classified.
+            err if err.is_unavailable() => Self::Unavailable,
             other => Self::internal(other),
         }
     }

@@ -9,7 +9,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::{
     auth::{lockout::Lockout, password::PasswordHasher},
     config::Config,
-    db::Db,
+    db::{self, Db},
     http::rate_limit::RateLimiters,
 };
 
@@ -23,6 +23,8 @@ pub struct Inner {
     pub lockout: Lockout,
     pub rate_limiters: Arc<RateLimiters>,
     pub metrics: PrometheusHandle,
+    /// Whether writes are known to fail (readiness reads it).
+    pub write_health: db::WriteHealth,
 }
 
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use sqlx::{
 };
 
 use super::{Db, DbError, GroupWriter, ReaderPool, SqliteDb};
-use crate::config::Config;
+use crate::{config::Config, types::Timestamp};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -71,4 +71,34 @@ pub async fn readiness(db: &Db) -> Result<bool, DbError> {
         ),
     };
     Ok(usize::try_from(applied).is_ok_and(|n| n >= expected))
+}
+
+/// One tiny durable write, through the same path as every other write: proof that writes work
+/// again after a storage fault. It rewrites a single row, so the table never grows.
+pub async fn heartbeat(db: &Db) -> Result<(), DbError> {
+    const SQL: &str = "INSERT INTO heartbeat (id, beat_at) VALUES (1, $1) \
+                       ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at";
+    const ROOM: &str = "SELECT (SELECT page_count FROM pragma_page_count()) \
+                        < (SELECT max_page_count FROM pragma_max_page_count())";
+    match db {
+        Db::Sqlite(sqlite) => {
+            let mut guard = sqlite.writer.lock().await?;
+            let mut savepoint = guard.savepoint().await?;
+            let query = sqlx::query(SQL).bind(Timestamp::now());
+            query.execute(&mut *savepoint).await?;
+            // The heartbeat's row fits in a page of its own, so it is written even when the file
+            // may not grow, and writes that need a new page all fail: check for room too.
+            let room: bool = sqlx::query_scalar(ROOM).fetch_one(&mut *savepoint).await?;
+            if !room {
+                return Err(DbError::AtSizeLimit);
+            }
+            savepoint.commit().await?;
+            guard.durable().await
+        }
+        Db::Postgres(pool) => {
+            let query = sqlx::query(SQL).bind(Timestamp::now());
+            query.execute(pool).await?;
+            Ok(())
+        }
+    }
 }

@@ -4,15 +4,19 @@
 //! write runs inside [`Db::transaction`], whose body passes its [`Conn`] to the stores, which run
 //! each statement with [`run!`]. Both macros compile the statement once per backend.
 
+mod commit_point;
 mod connect;
 mod error;
+mod faults;
 mod group_commit;
 mod readers;
 mod snapshot;
 
-pub use connect::{connect, migrate, readiness};
+pub use commit_point::{CommitPoint, commit_postgres};
+pub use connect::{connect, heartbeat, migrate, readiness};
 pub use error::DbError;
-pub use group_commit::GroupWriter;
+pub use faults::{FaultWatch, HeartbeatStart, WriteHealth};
+pub use group_commit::{GroupWriter, Savepoint, WriterGuard};
 pub use readers::{Reader, ReaderPool};
 pub use snapshot::{Snapshot, SnapshotRow};
 
@@ -140,14 +144,14 @@ impl Db {
                 let mut guard = sqlite.writer.lock().await?;
                 let mut savepoint = guard.savepoint().await?;
                 let out = body(&mut Conn::Sqlite(&mut savepoint)).await?;
-                savepoint.commit().await.map_err(DbError::from)?;
+                savepoint.commit().await?;
                 guard.durable().await?;
                 Ok(out)
             }
             Self::Postgres(pool) => {
                 let mut tx = pool.begin().await.map_err(DbError::from)?;
                 let out = body(&mut Conn::Postgres(&mut tx)).await?;
-                tx.commit().await.map_err(DbError::from)?;
+                commit_postgres(tx).await?;
                 Ok(out)
             }
         }

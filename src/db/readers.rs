@@ -6,10 +6,19 @@
 //! cost of an authenticated read. A read-only connection to a local file has nothing to check or
 //! flush on return (a dropped transaction queues its rollback on the same worker, ahead of the
 //! next command), so here a connection goes straight back to the idle list.
+//!
+//! A request cancelled in the middle of a query (a timeout, a client that went away) drops its
+//! reader while the query still runs on the connection's worker thread, which would keep
+//! computing a result nobody reads and make the next borrower wait for it. Such a reader is
+//! returned by a task instead: it interrupts the query (through SQLite's progress handler), waits
+//! until the worker has stopped, and only then lends the connection again.
 
 use std::{
     ops::{Deref, DerefMut},
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -20,8 +29,18 @@ use sqlx::{
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// A reader connection and the flag its progress handler reads: set, it interrupts the
+/// statement running on the connection.
+struct Slot {
+    conn: SqliteConnection,
+    interrupt: Arc<AtomicBool>,
+}
+
+/// How many SQLite virtual-machine steps run between two looks at the interrupt flag.
+const INTERRUPT_CHECK_STEPS: i32 = 1000;
+
 struct Shared {
-    idle: Mutex<Vec<SqliteConnection>>,
+    idle: Mutex<Vec<Slot>>,
     /// One permit per connection: holding a permit guarantees an idle connection to take.
     permits: Arc<Semaphore>,
     size: usize,
@@ -29,9 +48,16 @@ struct Shared {
 }
 
 impl Shared {
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SqliteConnection>> {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Slot>> {
         // The list is only pushed to and popped from: a panic elsewhere cannot leave it torn.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts a connection back; after `close`, it is dropped instead, which ends its worker.
+    fn give_back(&self, slot: Slot) {
+        if !self.permits.is_closed() {
+            self.idle().push(slot);
+        }
     }
 }
 
@@ -51,9 +77,11 @@ impl std::fmt::Debug for ReaderPool {
 
 /// One borrowed reader connection; dropping it returns the connection.
 pub struct Reader {
-    conn: Option<SqliteConnection>,
+    slot: Option<Slot>,
     shared: Arc<Shared>,
-    _permit: OwnedSemaphorePermit,
+    permit: Option<OwnedSemaphorePermit>,
+    /// Set while a query of the pool's executor runs on it: dropped then, the query was cancelled.
+    in_query: bool,
 }
 
 impl ReaderPool {
@@ -64,7 +92,13 @@ impl ReaderPool {
     ) -> Result<Self, Error> {
         let mut idle = Vec::with_capacity(size);
         for _ in 0..size {
-            idle.push(SqliteConnection::connect_with(options).await?);
+            let mut conn = SqliteConnection::connect_with(options).await?;
+            let interrupt = Arc::new(AtomicBool::new(false));
+            let flag = interrupt.clone();
+            conn.lock_handle()
+                .await?
+                .set_progress_handler(INTERRUPT_CHECK_STEPS, move || !flag.load(Ordering::Acquire));
+            idle.push(Slot { conn, interrupt });
         }
         Ok(Self {
             shared: Arc::new(Shared {
@@ -85,12 +119,21 @@ impl ReaderPool {
         .await
         .map_err(|_| Error::PoolTimedOut)?
         .map_err(|_| Error::PoolClosed)?;
-        let conn = self.idle().pop().ok_or(Error::PoolClosed)?;
+        let slot = self.idle().pop().ok_or(Error::PoolClosed)?;
         Ok(Reader {
-            conn: Some(conn),
+            slot: Some(slot),
             shared: self.shared.clone(),
-            _permit: permit,
+            permit: Some(permit),
+            in_query: false,
         })
+    }
+
+    /// Borrows a reader for one query of the executor below: dropped before the query is done,
+    /// it is returned only once the query has been interrupted.
+    async fn acquire_for_query(&self) -> Result<Reader, Error> {
+        let mut reader = self.acquire().await?;
+        reader.in_query = true;
+        Ok(reader)
     }
 
     /// (idle, total) connections.
@@ -103,27 +146,50 @@ impl ReaderPool {
     pub async fn close(&self) {
         self.shared.permits.close();
         let idle = std::mem::take(&mut *self.idle());
-        for conn in idle {
-            if let Err(err) = conn.close().await {
+        for slot in idle {
+            if let Err(err) = slot.conn.close().await {
                 tracing::warn!(error = %err, "closing a reader connection failed");
             }
         }
     }
 
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SqliteConnection>> {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Slot>> {
         self.shared.idle()
     }
 }
 
 impl Drop for Reader {
     fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else {
+        let Some(slot) = self.slot.take() else {
             return;
         };
-        // After `close`, a returned connection is dropped, which ends its worker thread.
-        if !self.shared.permits.is_closed() {
-            self.shared.idle().push(conn);
+        if !self.in_query {
+            self.shared.give_back(slot);
+            return;
         }
+        let (shared, permit) = (self.shared.clone(), self.permit.take());
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to wait on (the process is ending): the connection is dropped instead.
+            permit.into_iter().for_each(OwnedSemaphorePermit::forget);
+            return;
+        };
+        slot.interrupt.store(true, Ordering::Release);
+        runtime.spawn(async move {
+            let mut slot = slot;
+            // The worker runs commands in order: the ping is answered once the query has stopped.
+            let stopped = slot.conn.ping().await;
+            slot.interrupt.store(false, Ordering::Release);
+            match stopped {
+                Ok(()) => shared.give_back(slot),
+                Err(err) => {
+                    // Without its connection the permit must not be handed out again.
+                    tracing::error!(error = %err, "a reader connection failed after a cancelled query");
+                    permit.into_iter().for_each(OwnedSemaphorePermit::forget);
+                    return;
+                }
+            }
+            drop(permit);
+        });
     }
 }
 
@@ -131,14 +197,20 @@ impl Deref for Reader {
     type Target = SqliteConnection;
 
     fn deref(&self) -> &SqliteConnection {
-        // `conn` is only taken in `drop`.
-        self.conn.as_ref().unwrap_or_else(|| unreachable!())
+        // `slot` is only taken in `drop`.
+        self.slot
+            .as_ref()
+            .map(|slot| &slot.conn)
+            .unwrap_or_else(|| unreachable!())
     }
 }
 
 impl DerefMut for Reader {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
-        self.conn.as_mut().unwrap_or_else(|| unreachable!())
+        self.slot
+            .as_mut()
+            .map(|slot| &mut slot.conn)
+            .unwrap_or_else(|| unreachable!())
     }
 }
 
@@ -159,8 +231,10 @@ impl<'p> Executor<'p> for &'_ ReaderPool {
         let pool = self.clone();
         Box::pin(
             futures_util::stream::once(async move {
-                let mut reader = pool.acquire().await?;
-                let items: Vec<_> = reader.fetch_many(query).try_collect().await?;
+                let mut reader = pool.acquire_for_query().await?;
+                let items: Result<Vec<_>, Error> = reader.fetch_many(query).try_collect().await;
+                reader.in_query = false;
+                let items = items?;
                 Ok::<_, Error>(futures_util::stream::iter(items.into_iter().map(Ok)))
             })
             .try_flatten()
@@ -176,7 +250,12 @@ impl<'p> Executor<'p> for &'_ ReaderPool {
         E: 'q + Execute<'q, Sqlite>,
     {
         let pool = self.clone();
-        Box::pin(async move { pool.acquire().await?.fetch_optional(query).await })
+        Box::pin(async move {
+            let mut reader = pool.acquire_for_query().await?;
+            let row = reader.fetch_optional(query).await;
+            reader.in_query = false;
+            row
+        })
     }
 
     fn prepare_with<'e, 'q: 'e>(
@@ -235,6 +314,45 @@ mod tests {
         // BEGIN inside an open transaction would fail.
         let tx = sqlx::Connection::begin(&mut *reader).await;
         assert!(tx.is_ok(), "{:?}", tx.err());
+    }
+
+    /// Counts to a billion: a minute or more of work that yields no row until it is done.
+    const LONG_READ: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
+                             WHERE i < 1000000000) SELECT max(i) FROM n";
+
+    #[tokio::test]
+    async fn a_read_cancelled_mid_query_is_stopped_and_its_reader_serves_the_next_query() {
+        let readers = pool(1).await;
+        let started = std::time::Instant::now();
+        let long = sqlx::query_scalar::<_, i64>(LONG_READ).fetch_one(&readers);
+        let cancelled = tokio::time::timeout(Duration::from_millis(100), long).await;
+        assert!(cancelled.is_err(), "the long read was still running");
+
+        // The one reader: the next query waits until the cancelled one has stopped, gets its own
+        // answer, and is not interrupted itself. Well under a second, not the long read's minute.
+        let mut next = None;
+        while next.is_none() && started.elapsed() < Duration::from_secs(10) {
+            match sqlx::query_scalar::<_, i64>("SELECT 42")
+                .fetch_one(&readers)
+                .await
+            {
+                Ok(answer) => next = Some(answer),
+                Err(Error::PoolTimedOut) => {}
+                Err(other) => panic!("the next query failed: {other}"),
+            }
+        }
+        assert_eq!(next, Some(42));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the cancelled query held its reader for {:?}",
+            started.elapsed()
+        );
+        let twice: i64 = sqlx::query_scalar("SELECT 2 * 21")
+            .fetch_one(&readers)
+            .await
+            .expect("the reader keeps serving");
+        assert_eq!(twice, 42);
+        assert_eq!(readers.usage(), (1, 1));
     }
 
     #[tokio::test]

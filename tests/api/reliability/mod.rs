@@ -2,9 +2,12 @@
 //! test here that fails when it breaks. Every await that could hang is bounded by [`within`].
 
 mod bodies;
+mod commit_truth;
 mod concurrency;
 mod durability;
 mod export_memory;
+mod faults;
+mod faults_postgres;
 mod fuzz;
 mod outage;
 mod panics;
