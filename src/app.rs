@@ -29,7 +29,7 @@ use crate::{
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport, symptoms, telemetry,
+    passport, rekey, symptoms, telemetry,
 };
 
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -60,6 +60,8 @@ pub enum StartError {
     Database(#[from] db::DbError),
     #[error("cannot apply migrations: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Rekey(#[from] rekey::RekeyError),
     #[error("cannot bind {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -100,6 +102,10 @@ impl App {
         let metrics = telemetry::metrics_handle();
         let db = db::connect(&config).await.map_err(StartError::Database)?;
         db::migrate(&db).await?;
+        rekey::run(&db).await?;
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
+        }
         let lockout = Lockout::load(&db, &config).await?;
         let hasher = PasswordHasher::new().map_err(|e| StartError::Other(e.to_string()))?;
         let listener = TcpListener::bind(config.bind_addr)

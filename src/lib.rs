@@ -15,6 +15,7 @@ pub mod medications;
 pub mod openapi;
 pub mod pagination;
 pub mod passport;
+pub mod rekey;
 pub mod symptoms;
 pub mod telemetry;
 pub mod types;

@@ -73,7 +73,7 @@ async fn update_me(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<UserEnvelope>> {
     let mut fields = Fields::new(body);
-    let display_name = fields.patch_text("display_name", 80, false);
+    let display_name = fields.patch_name("display_name", 80);
     let timezone = fields.patch_required("timezone", input::timezone);
     fields.finish()?;
     let current = users::find(&state.db, user.id)

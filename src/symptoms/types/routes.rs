@@ -70,7 +70,7 @@ async fn create_type(
     JsonObject(body): JsonObject,
 ) -> ApiResult<(StatusCode, Json<SymptomType>)> {
     let mut fields = Fields::new(body);
-    let name = fields.required("name", input::text(NAME_MAX, false));
+    let name = fields.required("name", input::name(NAME_MAX));
     let description = fields.optional_text("description", DESCRIPTION_MAX, true);
     let category = fields.optional_text("category", CATEGORY_MAX, false);
     let default_severity = fields.optional("default_severity", input::int_between(1, 10));
@@ -128,7 +128,7 @@ async fn update_type(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<SymptomType>> {
     let mut fields = Fields::new(body);
-    let name = fields.patch_required("name", input::text(NAME_MAX, false));
+    let name = fields.patch_required("name", input::name(NAME_MAX));
     let description = fields.patch_text("description", DESCRIPTION_MAX, true);
     let category = fields.patch_text("category", CATEGORY_MAX, false);
     let default_severity = fields.patch_required("default_severity", input::int_between(1, 10));
