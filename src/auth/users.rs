@@ -133,9 +133,18 @@ const ACCOUNT_TABLES: &[&str] = &[
 /// from the audit trail (which is kept). Returns how many accounts were deleted; deleting an
 /// account that is already gone is not an error (sweeps on several replicas may overlap).
 pub async fn delete_accounts(db: &Db, ids: &[Id]) -> Result<u64, DbError> {
+    // On PostgreSQL a write of the account in flight holds a key-share lock on its row (its
+    // foreign key) and a later one needs it: taking the row for update first waits for the former
+    // and makes the latter wait, then fail as gone, so that no row is added under the deletion's
+    // feet (it would fail the deletion's own foreign keys). SQLite has one writer at a time.
+    let lock = match db {
+        Db::Postgres(_) => "SELECT id FROM users WHERE id = $1 FOR UPDATE",
+        Db::Sqlite(_) => "SELECT id FROM users WHERE id = $1",
+    };
     let mut deleted = 0;
     for id in ids {
         deleted += transaction!(db, |tx| {
+            sqlx::query(lock).bind(*id).execute(&mut *tx).await?;
             for table in ACCOUNT_TABLES {
                 sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                     .bind(*id)
