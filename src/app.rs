@@ -1,13 +1,12 @@
 //! `App::build(config)`: the one start-up path shared by `main` and the tests.
 
-use std::{any::Any, future::Future, net::SocketAddr, ops::Deref, sync::Arc, time::Duration};
+use std::{any::Any, future::Future, net::SocketAddr, time::Duration};
 
 use axum::{
     Router,
     http::{HeaderName, Method, header},
     middleware,
 };
-use metrics_exporter_prometheus::PrometheusHandle;
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -23,36 +22,18 @@ use crate::{
     account,
     auth::{self, lockout::Lockout, password::PasswordHasher, session_store::DbSessionStore},
     config::Config,
-    db::{self, Db},
+    db,
     error::ApiError,
     feel, health,
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport, rekey, symptoms, telemetry,
+    passport, rekey,
+    state::{AppState, BODY_LIMIT_BYTES, Inner},
+    symptoms, telemetry,
 };
 
-pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 const DB_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
-
-pub struct Inner {
-    pub config: Config,
-    pub db: Db,
-    pub hasher: PasswordHasher,
-    pub lockout: Lockout,
-    pub rate_limiters: Arc<RateLimiters>,
-    pub metrics: PrometheusHandle,
-}
-
-#[derive(Clone)]
-pub struct AppState(Arc<Inner>);
-
-impl Deref for AppState {
-    type Target = Inner;
-    fn deref(&self) -> &Inner {
-        &self.0
-    }
-}
 
 #[derive(Debug, Error)]
 pub enum StartError {
@@ -114,14 +95,14 @@ impl App {
                 addr: config.bind_addr,
                 source,
             })?;
-        let state = AppState(Arc::new(Inner {
+        let state = AppState::new(Inner {
             rate_limiters: RateLimiters::new(&config.rate_limits),
             config,
             db,
             hasher,
             lockout,
             metrics,
-        }));
+        });
         let router = router(state.clone());
         Ok(Self {
             listener,

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    app::AppState,
     db,
     error::{ApiError, Problem},
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod passport;
 pub mod rekey;
+pub mod state;
 pub mod symptoms;
 pub mod telemetry;
 pub mod types;

@@ -13,7 +13,7 @@ use utoipa::{
 };
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 mod conventions;
 

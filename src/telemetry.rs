@@ -13,9 +13,9 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::{
-    app::AppState,
     config::{Config, LogFormat},
     error::ApiError,
+    state::AppState,
 };
 
 /// Installs the global tracing subscriber; a second call (as in tests) leaves the first in place.

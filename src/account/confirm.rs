@@ -4,10 +4,10 @@
 use std::net::IpAddr;
 
 use crate::{
-    app::AppState,
     audit::{self, AuditEvent},
     auth::{email::Email, lockout::Checked, users::Credentials},
     error::{ApiError, ApiResult},
+    state::AppState,
 };
 
 /// What is being confirmed: the audit event of the action, and the body field of the password.

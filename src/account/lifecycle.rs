@@ -10,7 +10,6 @@ use super::{
     store,
 };
 use crate::{
-    app::AppState,
     audit::{self, AuditEvent},
     auth::{
         CurrentUser,
@@ -23,6 +22,7 @@ use crate::{
     error::{ApiError, ApiResult, Problem},
     http::{client_ip::ClientIp, json::JsonObject},
     input::{Fields, present},
+    state::AppState,
     types::Id,
 };
 

@@ -9,7 +9,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{export::AccountExport, export_store, lifecycle};
 use crate::{
-    app::AppState,
     audit::{self, AuditEvent},
     auth::{
         CurrentUser,
@@ -18,6 +17,7 @@ use crate::{
     error::{ApiError, ApiResult, Problem},
     http::{client_ip::ClientIp, json::JsonObject},
     input::{self, Fields},
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

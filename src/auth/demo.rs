@@ -8,9 +8,9 @@ use super::{
     users::{self, User},
 };
 use crate::{
-    app::AppState,
     db::Db,
     error::ApiError,
+    state::AppState,
     types::{Id, Timestamp},
 };
 

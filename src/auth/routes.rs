@@ -17,11 +17,11 @@ use super::{
     users::{self, NewUser, User, UserEnvelope},
 };
 use crate::{
-    app::AppState,
     audit::{self, AuditEvent},
     error::{ApiError, ApiResult, Problem},
     http::{client_ip::ClientIp, json::JsonObject},
     input::{self, Fields, present},
+    state::AppState,
     types::Timestamp,
 };
 

@@ -6,9 +6,9 @@ use tower_sessions::Session;
 
 use super::session_store::{AUTH_KEY, SessionAuth, TIMEZONE_KEY};
 use crate::{
-    app::AppState,
     config::Config,
     error::ApiError,
+    state::AppState,
     types::{Id, Timestamp},
 };
 

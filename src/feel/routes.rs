@@ -8,10 +8,10 @@ use super::{
     days, store,
 };
 use crate::{
-    app::AppState,
     auth::{CurrentUser, users},
     error::{ApiError, ApiResult, Problem},
     http::query::QueryParams,
+    state::AppState,
     types::Date,
 };
 

@@ -7,11 +7,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::routes::{Feel, feel_for};
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiResult, Problem},
     http::query::QueryParams,
     medications::logs::{model::MedicationLog, store as medication_logs},
+    state::AppState,
     symptoms::{self, logs::model::SymptomLog},
 };
 

@@ -48,12 +48,12 @@ fn peer_or_forwarded<B>(request: &Request<B>, trust_forwarded_for: bool) -> Opti
 /// The client address as an extractor (for audit events).
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl axum::extract::FromRequestParts<crate::app::AppState> for ClientIp {
+impl axum::extract::FromRequestParts<crate::state::AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &crate::app::AppState,
+        state: &crate::state::AppState,
     ) -> Result<Self, Self::Rejection> {
         let request = Request::from_parts(parts.clone(), ());
         Ok(Self(client_ip(&request, state.config.trust_forwarded_for)))

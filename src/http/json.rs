@@ -22,7 +22,7 @@ pub async fn content_length_limit(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > crate::app::BODY_LIMIT_BYTES as u64) {
+    if declared.is_some_and(|n| n > crate::state::BODY_LIMIT_BYTES as u64) {
         return axum::response::IntoResponse::into_response(ApiError::PayloadTooLarge);
     }
     next.run(request).await

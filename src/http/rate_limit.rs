@@ -17,10 +17,10 @@ use governor::{
 };
 
 use crate::{
-    app::AppState,
     config::RateLimits,
     error::ApiError,
     http::client_ip::{client_ip, rate_limit_key},
+    state::AppState,
     telemetry,
 };
 

@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{app::AppState, error::ApiError, telemetry};
+use crate::{error::ApiError, state::AppState, telemetry};
 
 const JSON_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 /// Swagger UI and ReDoc are served from the binary; they need our own scripts, styles, images

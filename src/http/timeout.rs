@@ -4,7 +4,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{app::AppState, error::ApiError};
+use crate::{error::ApiError, state::AppState};
 
 /// A request running longer than `REQUEST_TIMEOUT_SECS` ends with a 503 problem. Dropping the
 /// handler's future rolls back any open transaction, so nothing is half-written.

@@ -7,7 +7,7 @@ pub mod store;
 
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     routes::router().merge(logs::routes::router())

@@ -11,12 +11,12 @@ use super::{
     store::{self, Deletion, ListFilter},
 };
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     db::{self, Db, DbError},
     error::{ApiError, ApiResult, FieldError, Problem},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     pagination::Items,
+    state::AppState,
     types::Id,
 };
 

@@ -8,7 +8,7 @@ pub mod view;
 
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{app::AppState, input::Patch};
+use crate::{input::Patch, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

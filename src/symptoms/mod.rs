@@ -6,7 +6,7 @@ pub mod types;
 
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use logs::{model::LogFilter, store::list_logs};
 pub use rules::severity_label;

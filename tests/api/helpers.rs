@@ -12,11 +12,7 @@ use std::{
     time::Duration,
 };
 
-use medtracker::{
-    app::{App, AppState},
-    config::Config,
-    http::serve::ServeLimits,
-};
+use medtracker::{app::App, config::Config, http::serve::ServeLimits, state::AppState};
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;

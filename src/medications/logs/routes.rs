@@ -9,11 +9,11 @@ use super::{
     store::{self, LogFilter, LogWrite},
 };
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     pagination::Page,
+    state::AppState,
     types::{Id, Timestamp},
 };
 

@@ -7,11 +7,11 @@ use super::{
     store,
 };
 use crate::{
-    app::AppState,
     auth::{CurrentUser, users},
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath},
     pagination::Items,
+    state::AppState,
     types::Id,
 };
 

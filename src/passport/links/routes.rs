@@ -3,10 +3,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::store;
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiError, ApiResult, Problem},
     http::path::IdPairPath,
+    state::AppState,
     types::Id,
 };
 

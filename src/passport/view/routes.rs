@@ -6,9 +6,9 @@ use super::{
     store,
 };
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiResult, Problem},
+    state::AppState,
     types::Timestamp,
 };
 

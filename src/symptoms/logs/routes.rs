@@ -10,12 +10,12 @@ use super::{
     store::{self, Updated},
 };
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     input::{self, Fields, Patch, present},
     pagination::Page,
+    state::AppState,
     symptoms::{
         rules::{new_span, patched_span},
         types::{model::SymptomType, store as type_store},

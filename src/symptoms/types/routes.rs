@@ -11,12 +11,12 @@ use super::{
     store::{self, Removal},
 };
 use crate::{
-    app::AppState,
     auth::CurrentUser,
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     input::{self, Fields, present},
     pagination::Items,
+    state::AppState,
     types::Id,
 };
 

@@ -7,8 +7,8 @@ use axum::{
     routing::{get, post},
 };
 use medtracker::{
-    app::AppState,
     db::Db,
+    state::AppState,
     types::{Id, Timestamp},
 };
 use serde_json::json;

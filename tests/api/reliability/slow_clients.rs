@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use axum::{Router, extract::State, routing::post};
 use medtracker::{
-    app::AppState,
     db::Db,
     http::serve::{DRAIN_TIMEOUT, HEADER_READ_TIMEOUT, MAX_CONNECTIONS, ServeLimits},
+    state::AppState,
     types::{Id, Timestamp},
 };
 use serde_json::json;
