@@ -34,7 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     reason = "documents the body; handlers read it field by field"
 )]
 pub struct ProfilePatch {
-    /// 1 to 80 characters; `null` or blank clears it.
+    /// 1 to 80 characters with a visible one and no bidirectional control; `null` or blank clears
+    /// it.
     #[schema(example = "Jan", max_length = 80)]
     display_name: Option<String>,
     /// IANA time zone name; it cannot be cleared (`null` is 422).

@@ -50,7 +50,8 @@ pub struct RegisterInput {
         max_length = 128
     )]
     password: String,
-    /// At most 80 characters; blank means none (stored as `null`).
+    /// At most 80 characters with a visible one and no bidirectional control; blank means none
+    /// (stored as `null`).
     #[schema(example = "Jan", max_length = 80)]
     display_name: Option<String>,
     /// IANA time zone name; defaults to `UTC`.
