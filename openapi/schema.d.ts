@@ -361,6 +361,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A printable report for a doctor's visit.
+         * @description One self-contained HTML page (no script, nothing loaded from elsewhere) with the person, the
+         *     range, the condition passport, one chart of daily mean severity per symptom type logged, the
+         *     20 most severe symptom logs with their notes, and the mean effectiveness of each medication.
+         *     Link to it and let the browser print it (A4 print styles included).
+         */
+        get: operations["report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/summary": {
         parameters: {
             query?: never;
@@ -415,6 +438,23 @@ export interface paths {
         patch: operations["update_symptom_type"];
         trace?: never;
     };
+    "/api/v1/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Symptom severity and medication logs per day or week, for charts. */
+        get: operations["trends"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/demo": {
         parameters: {
             query?: never;
@@ -424,7 +464,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a demo: a new, isolated demo account with sample data, signed in for one hour. */
+        /**
+         * Start a demo: a new, isolated demo account with sample data.
+         * @description The demo stays signed in for one hour at most (`DEMO_LIFETIME_SECS`) and, like every session,
+         *     also ends after 30 idle minutes; its account and data are deleted once the hour is over.
+         */
         post: operations["start_demo"];
         delete?: never;
         options?: never;
@@ -553,6 +597,11 @@ export interface components {
             /** @description Which doctor treats which condition. */
             doctor_conditions: components["schemas"]["ExportedLink"][];
         };
+        /**
+         * @description Days or Monday-to-Sunday weeks.
+         * @enum {string}
+         */
+        BucketSize: "day" | "week";
         /** @enum {string} */
         Change: "better" | "worse" | "same" | "new" | "gone";
         /**
@@ -582,7 +631,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/conditions`. */
+        /**
+         * @description Body of `POST /api/v1/conditions`, parsed: every field a client may write. A merge patch
+         *     yields one too, the condition's fields after the patch.
+         */
         ConditionInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -609,7 +661,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
          *     `notes`; `name` and `status` cannot be null).
          */
-        ConditionPatchInput: {
+        ConditionPatch: {
             /** @example Allergic asthma */
             name?: string | null;
             /** @example resolved */
@@ -708,7 +760,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/doctors`. Blank optional fields are stored as `null`. */
+        /**
+         * @description Body of `POST /api/v1/doctors`, parsed: every field a client may write. Blank optional fields
+         *     are stored as `null`. A merge patch yields one too, the doctor's fields after the patch.
+         */
         DoctorInput: {
             /**
              * @description Need not be unique.
@@ -743,7 +798,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/doctors/{id}` (JSON Merge Patch: `null` or blank clears an optional
          *     field; `name` cannot be null).
          */
-        DoctorPatchInput: {
+        DoctorPatch: {
             /** @example Dr. Anna Weber-Schulz */
             name?: string | null;
             /** @example Pulmonology */
@@ -1096,7 +1151,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/medications`. */
+        /**
+         * @description Body of `POST /api/v1/medications`, parsed: every column a request can set. A merge patch
+         *     yields one too, the medication's fields after the patch.
+         */
         MedicationInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -1159,7 +1217,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/logs/medications`. */
+        /**
+         * @description Body of `POST /api/v1/logs/medications`, parsed: every column a request can set. A merge
+         *     patch yields one too, the log's fields after the patch.
+         */
         MedicationLogInput: {
             /** @description One of the account's active medications. */
             medication_id: components["schemas"]["Id"];
@@ -1197,7 +1258,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/logs/medications/{id}` (JSON Merge Patch): an absent field is
          *     unchanged, `null` clears an optional field; `medication_id` and `taken_at` cannot be `null`.
          */
-        MedicationLogPatchInput: {
+        MedicationLogPatch: {
             medication_id?: components["schemas"]["Id"] | null;
             taken_at?: components["schemas"]["Timestamp"] | null;
             /**
@@ -1226,7 +1287,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/medications/{id}` (JSON Merge Patch): an absent field is unchanged,
          *     `null` clears an optional field; `name` and `active` cannot be `null`.
          */
-        MedicationPatchInput: {
+        MedicationPatch: {
             /** @example Ibuprofen */
             name?: string | null;
             /** @example 200 mg */
@@ -1243,6 +1304,26 @@ export interface components {
             notes?: string | null;
             /** @example false */
             active?: boolean | null;
+        };
+        MedicationPoint: {
+            /** @description The bucket's first day inside the range. */
+            start: components["schemas"]["Date"];
+            /**
+             * Format: int64
+             * @description The number of medication logs.
+             */
+            doses: number;
+            /**
+             * Format: double
+             * @description Rounded to 2 decimals; null when no log in the bucket rates its effectiveness.
+             */
+            mean_effectiveness?: number | null;
+        };
+        MedicationSeries: {
+            medication_id: components["schemas"]["Id"];
+            name: string;
+            /** @description Every bucket of the range, in order. */
+            points: components["schemas"]["MedicationPoint"][];
         };
         MedicationSummary: {
             id: components["schemas"]["Id"];
@@ -1608,6 +1689,25 @@ export interface components {
             /** @example Better after a nap. */
             notes?: string | null;
         };
+        SymptomPoint: {
+            /** @description The bucket's first day inside the range. */
+            start: components["schemas"]["Date"];
+            /** Format: int64 */
+            logs: number;
+            /**
+             * Format: double
+             * @description Rounded to 2 decimals; null when nothing was logged.
+             */
+            mean_severity?: number | null;
+            /** Format: int32 */
+            max_severity?: number | null;
+        };
+        SymptomSeries: {
+            symptom_type_id: components["schemas"]["Id"];
+            name: string;
+            /** @description Every bucket of the range, in order. */
+            points: components["schemas"]["SymptomPoint"][];
+        };
         /** @description A symptom the person tracks, with the severity and impact a new log starts from. */
         SymptomType: {
             id: components["schemas"]["Id"];
@@ -1632,7 +1732,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/symptom-types`. */
+        /**
+         * @description Body of `POST /api/v1/symptom-types`, parsed: every value a client may write. A merge patch
+         *     yields one too, the type's values after the patch.
+         */
         SymptomTypeInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -1693,6 +1796,51 @@ export interface components {
          * @example 2026-11-27T08:30:00.123Z
          */
         Timestamp: string;
+        /**
+         * @example {
+         *       "bucket": "week",
+         *       "from": "2026-11-23",
+         *       "medications": [
+         *         {
+         *           "medication_id": "019a6b2e-9e3f-7b52-9a4c-2d3e4f5a6b7c",
+         *           "name": "Ibuprofen",
+         *           "points": [
+         *             {
+         *               "doses": 2,
+         *               "mean_effectiveness": 3.5,
+         *               "start": "2026-11-23"
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "symptoms": [
+         *         {
+         *           "name": "Headache",
+         *           "points": [
+         *             {
+         *               "logs": 3,
+         *               "max_severity": 7,
+         *               "mean_severity": 4.67,
+         *               "start": "2026-11-23"
+         *             }
+         *           ],
+         *           "symptom_type_id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c"
+         *         }
+         *       ],
+         *       "timezone": "Europe/Berlin",
+         *       "to": "2026-11-29"
+         *     }
+         */
+        Trends: {
+            from: components["schemas"]["Date"];
+            to: components["schemas"]["Date"];
+            timezone: string;
+            bucket: components["schemas"]["BucketSize"];
+            /** @description One series per symptom type logged in the range, by name. */
+            symptoms: components["schemas"]["SymptomSeries"][];
+            /** @description One series per medication logged in the range, by name. */
+            medications: components["schemas"]["MedicationSeries"][];
+        };
         /** @description An account as the API shows it. */
         User: {
             id: components["schemas"]["Id"];
@@ -2111,9 +2259,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["ConditionPatchInput"];
+                "application/json": components["schemas"]["ConditionPatch"];
             };
         };
         responses: {
@@ -2483,9 +2631,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["DoctorPatchInput"];
+                "application/json": components["schemas"]["DoctorPatch"];
             };
         };
         responses: {
@@ -2841,9 +2989,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["MedicationLogPatchInput"];
+                "application/json": components["schemas"]["MedicationLogPatch"];
             };
         };
         responses: {
@@ -3163,7 +3311,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["SymptomLogPatch"];
             };
@@ -3285,7 +3433,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ProfilePatch"];
             };
@@ -3886,9 +4034,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["MedicationPatchInput"];
+                "application/json": components["schemas"]["MedicationPatch"];
             };
         };
         responses: {
@@ -4108,6 +4256,60 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    report: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before today
+                 * @example 2026-11-01
+                 */
+                from?: string;
+                /**
+                 * @description Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted
+                 * @example 2026-11-29
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, as an HTML5 page; `Content-Disposition: inline; filename="medtracker-report-<from>-<to>.html"` */
+            200: {
+                headers: {
+                    /** @description `inline; filename="medtracker-report-2026-11-01-2026-11-29.html"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a malformed date, or a reversed or too long range (naming `to`) */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4410,7 +4612,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["SymptomTypePatch"];
             };
@@ -4490,6 +4692,63 @@ export interface operations {
                 };
             };
             /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    trends: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before `to`'s default, today
+                 * @example 2026-11-01
+                 */
+                from?: string;
+                /**
+                 * @description Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted
+                 * @example 2026-11-29
+                 */
+                to?: string;
+                /**
+                 * @description `day` (default) or `week` (Monday to Sunday, cut to the range)
+                 * @example week
+                 */
+                bucket?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every bucket of the range in every series; only symptom types and medications logged in the range, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trends"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a malformed date or bucket, or a reversed or too long range (naming `to`) */
             422: {
                 headers: {
                     [name: string]: unknown;

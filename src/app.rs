@@ -22,15 +22,15 @@ use crate::{
     account,
     auth::{self, lockout::Lockout, password::PasswordHasher, session_store::DbSessionStore},
     config::Config,
-    db,
+    db, demo,
     error::ApiError,
-    feel, health,
+    feel, fhir, health,
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport, rekey,
+    passport, rekey, report, schedules,
     state::{AppState, BODY_LIMIT_BYTES, Inner},
-    symptoms, telemetry,
+    symptoms, telemetry, trends,
 };
 
 const DB_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -58,11 +58,15 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::routes::router())
         .merge(account::routes::router())
+        .merge(fhir::routes::router())
         .merge(feel::routes::router())
         .merge(feel::summary::router())
         .merge(medications::router())
         .merge(symptoms::router())
         .merge(passport::router())
+        .merge(schedules::router())
+        .merge(trends::routes::router())
+        .merge(report::routes::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).
@@ -107,8 +111,11 @@ impl App {
         Ok(Self {
             listener,
             router,
+            limits: ServeLimits {
+                send_stall_timeout: state.config.request_timeout,
+                ..ServeLimits::default()
+            },
             state,
-            limits: ServeLimits::default(),
         })
     }
 
@@ -128,7 +135,7 @@ impl App {
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
-        auth::demo::spawn_sweeper(self.state.clone());
+        demo::spawn_sweeper(self.state.clone());
         http::rate_limit::spawn_housekeeping(self.state.rate_limiters.clone());
         http::serve::serve(self.listener, self.router, self.limits, shutdown).await;
         // Closing waits for checked-out connections; one held by a request that outlived the drain

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use crate::{
     auth::email::mask,
-    db::{Db, execute},
+    db::{Db, DbError, run},
     http::request_id,
     types::{Id, Timestamp},
 };
@@ -18,6 +18,9 @@ pub struct AuditEvent<'a> {
     pub email: Option<&'a str>,
     pub ip: Option<IpAddr>,
     pub reason: Option<&'static str>,
+    /// Which document an export wrote (`json` or `fhir`); logged only, the table has no column
+    /// for it.
+    pub format: Option<&'static str>,
 }
 
 impl<'a> AuditEvent<'a> {
@@ -47,6 +50,11 @@ impl<'a> AuditEvent<'a> {
         self.reason = Some(reason);
         self
     }
+
+    pub fn format(mut self, format: &'static str) -> Self {
+        self.format = Some(format);
+        self
+    }
 }
 
 /// Logs the event and stores it. A failure to store is logged, not propagated: the action the
@@ -64,21 +72,27 @@ pub async fn record(db: &Db, event: AuditEvent<'_>) {
         ip = ip.as_deref(),
         request_id = request_id.as_deref(),
         reason = event.reason,
+        format = event.format,
     );
     const SQL: &str = "INSERT INTO audit_events (id, occurred_at, event, user_id, email_masked, ip, request_id, reason) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    let stored = execute!(
-        db,
-        sqlx::query(SQL)
-            .bind(Id::new())
-            .bind(Timestamp::now())
-            .bind(event.event)
-            .bind(event.user_id)
-            .bind(masked.as_deref())
-            .bind(ip.as_deref())
-            .bind(request_id.as_deref())
-            .bind(event.reason)
-    );
+    let stored = db
+        .transaction(async |tx| -> Result<(), DbError> {
+            run!(tx, |conn| sqlx::query(SQL)
+                .bind(Id::new())
+                .bind(Timestamp::now())
+                .bind(event.event)
+                .bind(event.user_id)
+                .bind(masked.as_deref())
+                .bind(ip.as_deref())
+                .bind(request_id.as_deref())
+                .bind(event.reason)
+                .execute(conn)
+                .await?
+                .rows_affected());
+            Ok(())
+        })
+        .await;
     if let Err(err) = stored {
         tracing::error!(error = %err, event = event.event, "could not store an audit event");
     }

@@ -73,9 +73,11 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("a valid bearer token is required")]
     MetricsUnauthorized,
-    #[error("too many failed sign-ins: try again later")]
+    #[error(
+        "too many failed sign-ins: this email is locked; try again in {retry_after_secs} seconds"
+    )]
     AccountLocked { retry_after_secs: u64 },
-    #[error("too many requests: try again later")]
+    #[error("too many requests: try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },

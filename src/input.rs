@@ -31,6 +31,15 @@ impl<T> Patch<T> {
         }
     }
 
+    /// The new value of a required column, given its current value (parsing refuses `null` for
+    /// one, so `Clear` never reaches here and keeps it too).
+    pub fn set_or_keep(self, current: T) -> T {
+        match self {
+            Self::Set(value) => value,
+            Self::Absent | Self::Clear => current,
+        }
+    }
+
     pub fn is_absent(&self) -> bool {
         matches!(self, Self::Absent)
     }

@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use crate::{
     auth::email::Email,
-    db::{Db, DbError, read, transaction},
+    db::{Db, DbError, read, run},
     input::name_key,
     types::{Id, Timestamp},
 };
@@ -120,24 +120,26 @@ pub async fn run(db: &Db) -> Result<(), RekeyError> {
     if done > 0 {
         return Ok(());
     }
-    let changed = transaction!(db, |tx| {
-        let claimed = sqlx::query(
-            "INSERT INTO data_migrations (name, applied_at) VALUES ($1, $2) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(NAME)
-        .bind(Timestamp::now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let mut changed = 0usize;
-        if claimed == 1 {
+    let changed = db
+        .transaction(async |tx| -> Result<usize, RekeyError> {
+            let claimed = run!(tx, |conn| sqlx::query(
+                "INSERT INTO data_migrations (name, applied_at) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(NAME)
+            .bind(Timestamp::now())
+            .execute(conn)
+            .await?
+            .rows_affected());
+            if claimed == 0 {
+                return Ok(0);
+            }
             let mut problems = Vec::new();
             let mut plans = Vec::new();
             for (table, unique) in KEYED_TABLES {
                 let sql = format!("SELECT id, user_id, name_key, name FROM {table}");
                 let rows: Vec<(Id, Id, String, String)> =
-                    sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+                    run!(tx, |conn| sqlx::query_as(&sql).fetch_all(conn).await?);
                 let rows: Vec<StoredRow> = rows
                     .into_iter()
                     .map(|(id, owner, stored_key, source)| StoredRow {
@@ -154,9 +156,10 @@ pub async fn run(db: &Db) -> Result<(), RekeyError> {
                     plan(table, &rows, unique, key, &mut problems),
                 ));
             }
-            let users: Vec<(Id, String)> = sqlx::query_as("SELECT id, email FROM users")
-                .fetch_all(&mut *tx)
-                .await?;
+            let users: Vec<(Id, String)> =
+                run!(tx, |conn| sqlx::query_as("SELECT id, email FROM users")
+                    .fetch_all(conn)
+                    .await?);
             let users: Vec<StoredRow> = users
                 .into_iter()
                 .map(|(id, email)| StoredRow {
@@ -172,7 +175,7 @@ pub async fn run(db: &Db) -> Result<(), RekeyError> {
                 plan("account", &users, true, email_key, &mut problems),
             ));
             if !problems.is_empty() {
-                // Returning drops the transaction: the claim is rolled back with everything else.
+                // An error rolls the transaction back: the claim goes with everything else.
                 return Err(RekeyError::Conflicts(problems.join("; ")));
             }
             for pass in [true, false] {
@@ -180,18 +183,18 @@ pub async fn run(db: &Db) -> Result<(), RekeyError> {
                     let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
                     for (id, key) in &plan.changes {
                         let value = if pass { placeholder(*id) } else { key.clone() };
-                        sqlx::query(&sql)
-                            .bind(value)
+                        run!(tx, |conn| sqlx::query(&sql)
+                            .bind(&value)
                             .bind(*id)
-                            .execute(&mut *tx)
-                            .await?;
+                            .execute(conn)
+                            .await?
+                            .rows_affected());
                     }
                 }
             }
-            changed = plans.iter().map(|(_, _, p)| p.changes.len()).sum();
-        }
-        changed
-    });
+            Ok(plans.iter().map(|(_, _, p)| p.changes.len()).sum())
+        })
+        .await?;
     if changed > 0 {
         tracing::info!(
             rows = changed,

@@ -1,7 +1,7 @@
 //! Logging (tracing subscriber), the Prometheus recorder with every metric described up front,
 //! and the `/metrics` route.
 
-use std::sync::OnceLock;
+use std::{io::IsTerminal, sync::OnceLock};
 
 use axum::{
     extract::State,
@@ -10,7 +10,8 @@ use axum::{
 };
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use tracing::Subscriber;
+use tracing_subscriber::{EnvFilter, fmt, fmt::MakeWriter, prelude::*};
 
 use crate::{
     config::{Config, LogFormat},
@@ -18,22 +19,45 @@ use crate::{
     state::AppState,
 };
 
-/// Installs the global tracing subscriber; a second call (as in tests) leaves the first in place.
+/// The filter when `RUST_LOG` is unset: the request log and audit events, quiet dependencies.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,tower_sessions=warn";
+
+/// Installs the global tracing subscriber, writing to standard output; a second call (as in
+/// tests) leaves the first in place.
 pub fn init_logging(config: &Config) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    // Colour codes only for a person watching a terminal: in a file or a pipe they are noise.
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = subscriber(config.log_format, filter, colour, std::io::stdout).try_init();
+}
+
+/// The subscriber of a log format: pretty lines for people, or one JSON object per line (each
+/// with the fields of the spans it was written in, so every line of a request carries its id).
+pub fn subscriber<W>(
+    format: LogFormat,
+    filter: EnvFilter,
+    colour: bool,
+    writer: W,
+) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
     let registry = tracing_subscriber::registry().with(filter);
-    let _ = match config.log_format {
-        LogFormat::Pretty => registry.with(fmt::layer()).try_init(),
-        LogFormat::Json => registry
-            .with(
+    match format {
+        LogFormat::Pretty => {
+            Box::new(registry.with(fmt::layer().with_ansi(colour).with_writer(writer)))
+        }
+        LogFormat::Json => Box::new(
+            registry.with(
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(true),
-            )
-            .try_init(),
-    };
+                    .with_current_span(true)
+                    .with_writer(writer),
+            ),
+        ),
+    }
 }
 
 const LATENCY_BUCKETS: &[f64] = &[

@@ -20,7 +20,10 @@ use crate::{
         users::{self, Credentials},
     },
     error::{ApiError, ApiResult, Problem},
-    http::{client_ip::ClientIp, json::JsonObject},
+    http::{
+        client_ip::ClientIp,
+        json::{JsonObject, OptionalJsonObject},
+    },
     input::{Fields, present},
     state::AppState,
     types::Id,
@@ -171,7 +174,7 @@ async fn delete_account(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     user: CurrentUser,
-    JsonObject(body): JsonObject,
+    OptionalJsonObject(body): OptionalJsonObject,
 ) -> ApiResult<StatusCode> {
     let account = credentials(&state, user.id).await?;
     let has_password = account.password_hash.is_some();

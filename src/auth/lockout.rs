@@ -14,7 +14,7 @@ use sha2::Sha256;
 use super::email::Email;
 use crate::{
     config::Config,
-    db::{Db, DbError, execute, read, transaction},
+    db::{Db, DbError, read, run},
     error::ApiError,
     types::{Id, Timestamp},
 };
@@ -79,11 +79,18 @@ impl Lockout {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        execute!(db, sqlx::query(
-            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
-        )
-        .bind(NAME)
-        .bind(&candidate))?;
+        db.transaction(async |tx| -> Result<(), DbError> {
+            run!(tx, |conn| sqlx::query(
+                "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
+            )
+            .bind(NAME)
+            .bind(&candidate)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            Ok(())
+        })
+        .await?;
         let stored: String = read!(db, |conn| sqlx::query_scalar(
             "SELECT value FROM server_secrets WHERE name = $1"
         )
@@ -150,39 +157,40 @@ impl Lockout {
         let now = Timestamp::now();
         let window_start = now.plus_millis(-millis(self.duration));
         let reservation = Id::new();
-        Ok(transaction!(db, |tx| {
-            let until: Option<Timestamp> = sqlx::query_scalar(TAKE_GUARD)
+        db.transaction(async |tx| -> Result<Result<Id, Locked>, DbError> {
+            let until: Option<Timestamp> = run!(tx, |conn| sqlx::query_scalar(TAKE_GUARD)
                 .bind(email_key)
-                .fetch_one(&mut *tx)
-                .await?;
+                .fetch_one(conn)
+                .await?);
             if let Some(locked) = until.and_then(|u| locked_until(u, now)) {
                 return Ok(Err(locked));
             }
-            let counted: i64 = sqlx::query_scalar(
+            let counted: i64 = run!(tx, |conn| sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM login_failures WHERE email_key = $1 AND failed_at > $2) \
                  + (SELECT COUNT(*) FROM login_attempts WHERE email_key = $1 AND expires_at > $3)",
             )
             .bind(email_key)
             .bind(window_start)
             .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(conn)
+            .await?);
             if counted >= self.threshold {
-                Err(Locked {
+                return Ok(Err(Locked {
                     retry_after_secs: IN_FLIGHT_RETRY_SECS,
-                })
-            } else {
-                sqlx::query(
-                    "INSERT INTO login_attempts (id, email_key, expires_at) VALUES ($1, $2, $3)",
-                )
-                .bind(reservation)
-                .bind(email_key)
-                .bind(now.plus_millis(millis(RESERVATION_TTL)))
-                .execute(&mut *tx)
-                .await?;
-                Ok(reservation)
+                }));
             }
-        }))
+            run!(tx, |conn| sqlx::query(
+                "INSERT INTO login_attempts (id, email_key, expires_at) VALUES ($1, $2, $3)",
+            )
+            .bind(reservation)
+            .bind(email_key)
+            .bind(now.plus_millis(millis(RESERVATION_TTL)))
+            .execute(conn)
+            .await?
+            .rows_affected());
+            Ok(Ok(reservation))
+        })
+        .await
     }
 
     /// A success resets the count, as the lockout rules say.
@@ -192,17 +200,24 @@ impl Lockout {
         email_key: &str,
         reservation: Id,
     ) -> Result<(), DbError> {
-        transaction!(db, |tx| {
-            sqlx::query("DELETE FROM login_attempts WHERE id = $1")
-                .bind(reservation)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM login_failures WHERE email_key = $1")
-                .bind(email_key)
-                .execute(&mut *tx)
-                .await?;
-        });
-        Ok(())
+        db.transaction(async |tx| -> Result<(), DbError> {
+            run!(tx, |conn| sqlx::query(
+                "DELETE FROM login_attempts WHERE id = $1"
+            )
+            .bind(reservation)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            run!(tx, |conn| sqlx::query(
+                "DELETE FROM login_failures WHERE email_key = $1"
+            )
+            .bind(email_key)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            Ok(())
+        })
+        .await
     }
 
     /// Counts the failure; the one that reaches the threshold starts a lock. A failure settled
@@ -215,78 +230,102 @@ impl Lockout {
     ) -> Result<Checked, DbError> {
         let now = Timestamp::now();
         let window_ms = millis(self.duration);
-        Ok(transaction!(db, |tx| {
-            let until: Option<Timestamp> = sqlx::query_scalar(TAKE_GUARD)
+        db.transaction(async |tx| -> Result<Checked, DbError> {
+            let until: Option<Timestamp> = run!(tx, |conn| sqlx::query_scalar(TAKE_GUARD)
                 .bind(email_key)
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM login_attempts WHERE id = $1")
-                .bind(reservation)
-                .execute(&mut *tx)
-                .await?;
-            // The reservation is deleted either way, so this one commits rather than returning.
+                .fetch_one(conn)
+                .await?);
+            run!(tx, |conn| sqlx::query(
+                "DELETE FROM login_attempts WHERE id = $1"
+            )
+            .bind(reservation)
+            .execute(conn)
+            .await?
+            .rows_affected());
             if let Some(locked) = until.and_then(|u| locked_until(u, now)) {
-                Checked::Refused(locked)
-            } else {
-                sqlx::query("INSERT INTO login_failures (email_key, failed_at) VALUES ($1, $2)")
-                    .bind(email_key)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                let recent: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM login_failures WHERE email_key = $1 AND failed_at > $2",
-                )
-                .bind(email_key)
-                .bind(now.plus_millis(-window_ms))
-                .fetch_one(&mut *tx)
-                .await?;
-                if recent < self.threshold {
-                    Checked::Wrong
-                } else {
-                    let until = now.plus_millis(window_ms);
-                    sqlx::query("UPDATE login_guards SET locked_until = $2 WHERE email_key = $1")
-                        .bind(email_key)
-                        .bind(until)
-                        .execute(&mut *tx)
-                        .await?;
-                    // The next lock counts only failures made after this one ends.
-                    sqlx::query("DELETE FROM login_failures WHERE email_key = $1")
-                        .bind(email_key)
-                        .execute(&mut *tx)
-                        .await?;
-                    locked_until(until, now).map_or(Checked::Wrong, Checked::LockStarted)
-                }
+                return Ok(Checked::Refused(locked));
             }
-        }))
+            run!(tx, |conn| sqlx::query(
+                "INSERT INTO login_failures (email_key, failed_at) VALUES ($1, $2)"
+            )
+            .bind(email_key)
+            .bind(now)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            let recent: i64 = run!(tx, |conn| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_failures WHERE email_key = $1 AND failed_at > $2",
+            )
+            .bind(email_key)
+            .bind(now.plus_millis(-window_ms))
+            .fetch_one(conn)
+            .await?);
+            if recent < self.threshold {
+                return Ok(Checked::Wrong);
+            }
+            let until = now.plus_millis(window_ms);
+            run!(tx, |conn| sqlx::query(
+                "UPDATE login_guards SET locked_until = $2 WHERE email_key = $1"
+            )
+            .bind(email_key)
+            .bind(until)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            // The next lock counts only failures made after this one ends.
+            run!(tx, |conn| sqlx::query(
+                "DELETE FROM login_failures WHERE email_key = $1"
+            )
+            .bind(email_key)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            Ok(locked_until(until, now).map_or(Checked::Wrong, Checked::LockStarted))
+        })
+        .await
     }
 
     /// Gives a reservation back unsettled: the check itself failed (not the password).
     async fn release(&self, db: &Db, reservation: Id) -> Result<(), DbError> {
-        execute!(
-            db,
-            sqlx::query("DELETE FROM login_attempts WHERE id = $1").bind(reservation)
-        )?;
-        Ok(())
+        db.transaction(async |tx| -> Result<(), DbError> {
+            run!(tx, |conn| sqlx::query(
+                "DELETE FROM login_attempts WHERE id = $1"
+            )
+            .bind(reservation)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            Ok(())
+        })
+        .await
     }
 
     /// Forgets failures too old to count, reservations that expired and locks that have ended.
     pub async fn prune(&self, db: &Db) -> Result<(), DbError> {
         let now = Timestamp::now();
-        execute!(
-            db,
-            sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-                .bind(now.plus_millis(-millis(self.duration)))
-        )?;
-        execute!(
-            db,
-            sqlx::query("DELETE FROM login_attempts WHERE expires_at <= $1").bind(now)
-        )?;
-        execute!(db, sqlx::query(
-            "DELETE FROM login_guards WHERE (locked_until IS NULL OR locked_until <= $1) \
-             AND NOT EXISTS (SELECT 1 FROM login_failures f WHERE f.email_key = login_guards.email_key) \
-             AND NOT EXISTS (SELECT 1 FROM login_attempts a WHERE a.email_key = login_guards.email_key)"
-        )
-        .bind(now))?;
-        Ok(())
+        let window_start = now.plus_millis(-millis(self.duration));
+        db.transaction(async |tx| -> Result<(), DbError> {
+            run!(tx, |conn| sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+                .bind(window_start)
+                .execute(conn)
+                .await?
+                .rows_affected());
+            run!(tx, |conn| sqlx::query("DELETE FROM login_attempts WHERE expires_at <= $1")
+                .bind(now)
+                .execute(conn)
+                .await?
+                .rows_affected());
+            run!(tx, |conn| sqlx::query(
+                "DELETE FROM login_guards WHERE (locked_until IS NULL OR locked_until <= $1) \
+                 AND NOT EXISTS (SELECT 1 FROM login_failures f WHERE f.email_key = login_guards.email_key) \
+                 AND NOT EXISTS (SELECT 1 FROM login_attempts a WHERE a.email_key = login_guards.email_key)"
+            )
+            .bind(now)
+            .execute(conn)
+            .await?
+            .rows_affected());
+            Ok(())
+        })
+        .await
     }
 }

@@ -1,8 +1,5 @@
-//! Accounts, passwords, sessions, lockout and demo accounts.
+//! Accounts, passwords, sessions and lockout.
 
-pub mod demo;
-pub mod demo_data;
-mod demo_store;
 pub mod email;
 pub mod lockout;
 pub mod password;

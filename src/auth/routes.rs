@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    demo,
     email::Email,
     lockout::Checked,
     password::Password,
@@ -18,6 +17,7 @@ use super::{
 };
 use crate::{
     audit::{self, AuditEvent},
+    demo,
     error::{ApiError, ApiResult, Problem},
     http::{client_ip::ClientIp, json::JsonObject},
     input::{self, Fields, present},
@@ -148,17 +148,17 @@ async fn register(
     let (email, password) = (present(email)?, present(password)?);
 
     let hash = state.hasher.hash(&password).await?;
-    let user = users::insert(
-        &state.db,
-        NewUser {
-            email: &email,
-            password_hash: Some(&hash),
-            display_name: display_name.as_deref(),
-            timezone: timezone.as_deref().unwrap_or("UTC"),
-            demo_expires_at: None,
-        },
-    )
-    .await?;
+    let new = NewUser {
+        email: &email,
+        password_hash: Some(&hash),
+        display_name: display_name.as_deref(),
+        timezone: timezone.as_deref().unwrap_or("UTC"),
+        demo_expires_at: None,
+    };
+    let user = state
+        .db
+        .transaction(async |tx| users::insert(tx, new).await)
+        .await?;
     sign_in(&session, &state.config, user.id, false).await?;
     audit::record(
         &state.db,
@@ -314,7 +314,10 @@ async fn session_status(
     }))
 }
 
-/// Start a demo: a new, isolated demo account with sample data, signed in for one hour.
+/// Start a demo: a new, isolated demo account with sample data.
+///
+/// The demo stays signed in for one hour at most (`DEMO_LIFETIME_SECS`) and, like every session,
+/// also ends after 30 idle minutes; its account and data are deleted once the hour is over.
 #[utoipa::path(post, path = "/auth/demo", tag = "auth",
     responses(
         (status = 201, description = "Demo account created; the response sets the `session` cookie", body = DemoStarted),

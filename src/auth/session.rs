@@ -8,6 +8,7 @@ use super::session_store::{AUTH_KEY, SessionAuth, TIMEZONE_KEY};
 use crate::{
     config::Config,
     error::ApiError,
+    http::request_id,
     state::AppState,
     types::{Id, Timestamp},
 };
@@ -49,6 +50,7 @@ pub async fn sign_in(
         .insert(AUTH_KEY, auth)
         .await
         .map_err(session_error)?;
+    request_id::record_user(user_id);
     Ok(auth)
 }
 
@@ -56,7 +58,11 @@ pub async fn sign_in(
 pub async fn peek(session: &Session) -> Result<Option<SessionAuth>, ApiError> {
     let auth: Option<SessionAuth> = session.get(AUTH_KEY).await.map_err(session_error)?;
     let now = Timestamp::now();
-    Ok(auth.filter(|a| a.expires_at() > now))
+    let auth = auth.filter(|a| a.expires_at() > now);
+    if let Some(auth) = &auth {
+        request_id::record_user(auth.user_id());
+    }
+    Ok(auth)
 }
 
 /// The signed-in account of a protected route; anything else is 401 `unauthenticated`.

@@ -11,7 +11,7 @@ use tower_sessions::{
 };
 
 use crate::{
-    db::{Db, DbError, execute, read, transaction},
+    db::{Db, DbError, read, run},
     types::{Id, Timestamp},
 };
 
@@ -102,40 +102,42 @@ async fn insert_capped(db: &Db, id: &str, auth: &SessionAuth) -> Result<Created,
                           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING";
     const TRIM: &str = "DELETE FROM sessions WHERE user_id = $1 AND id NOT IN \
                         (SELECT id FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)";
-    Ok(transaction!(db, |tx| {
+    db.transaction(async |tx| -> Result<Created, DbError> {
         // A no-op write that takes the account's row lock on PostgreSQL, so that concurrent
         // sign-ins of one account are capped one after another (SQLite has one writer anyway),
         // and that finds no row once the account is deleted.
-        let account = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-            .bind(auth.user_id())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let account = run!(tx, |conn| sqlx::query(
+            "UPDATE users SET updated_at = updated_at WHERE id = $1"
+        )
+        .bind(auth.user_id())
+        .execute(conn)
+        .await?
+        .rows_affected());
         if account == 0 {
-            Created::AccountGone
-        } else {
-            let inserted = sqlx::query(INSERT)
-                .bind(id)
-                .bind(auth.user_id())
-                .bind(auth.demo)
-                .bind(Timestamp::from_millis(auth.idle_expires_at))
-                .bind(Timestamp::from_millis(auth.absolute_expires_at))
-                .bind(Timestamp::now())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if inserted == 0 {
-                Created::IdTaken
-            } else {
-                sqlx::query(TRIM)
-                    .bind(auth.user_id())
-                    .bind(MAX_SESSIONS_PER_ACCOUNT)
-                    .execute(&mut *tx)
-                    .await?;
-                Created::Stored
-            }
+            return Ok(Created::AccountGone);
         }
-    }))
+        let inserted = run!(tx, |conn| sqlx::query(INSERT)
+            .bind(id)
+            .bind(auth.user_id())
+            .bind(auth.demo)
+            .bind(Timestamp::from_millis(auth.idle_expires_at))
+            .bind(Timestamp::from_millis(auth.absolute_expires_at))
+            .bind(Timestamp::now())
+            .execute(conn)
+            .await?
+            .rows_affected());
+        if inserted == 0 {
+            return Ok(Created::IdTaken);
+        }
+        run!(tx, |conn| sqlx::query(TRIM)
+            .bind(auth.user_id())
+            .bind(MAX_SESSIONS_PER_ACCOUNT)
+            .execute(conn)
+            .await?
+            .rows_affected());
+        Ok(Created::Stored)
+    })
+    .await
 }
 
 #[async_trait]
@@ -159,13 +161,18 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> StoreResult<()> {
         const SQL: &str = "UPDATE sessions SET idle_expires_at = $2 WHERE id = $1";
         let auth = auth_of(record)?;
-        execute!(
-            &self.db,
-            sqlx::query(SQL)
-                .bind(digest(&record.id))
-                .bind(Timestamp::from_millis(auth.idle_expires_at))
-        )
-        .map_err(backend)?;
+        self.db
+            .transaction(async |tx| -> Result<(), DbError> {
+                run!(tx, |conn| sqlx::query(SQL)
+                    .bind(digest(&record.id))
+                    .bind(Timestamp::from_millis(auth.idle_expires_at))
+                    .execute(conn)
+                    .await?
+                    .rows_affected());
+                Ok(())
+            })
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -202,11 +209,17 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, session_id: &SessionId) -> StoreResult<()> {
-        execute!(
-            &self.db,
-            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(digest(session_id))
-        )
-        .map_err(backend)?;
+        self.db
+            .transaction(async |tx| -> Result<(), DbError> {
+                run!(tx, |conn| sqlx::query("DELETE FROM sessions WHERE id = $1")
+                    .bind(digest(session_id))
+                    .execute(conn)
+                    .await?
+                    .rows_affected());
+                Ok(())
+            })
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }
@@ -218,13 +231,17 @@ pub async fn end_sessions_of(
     keep: Option<&SessionId>,
 ) -> Result<u64, DbError> {
     let keep = keep.map(digest).unwrap_or_default();
-    let done = execute!(
-        db,
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-            .bind(user_id)
-            .bind(&keep)
-    )?;
-    Ok(done)
+    db.transaction(async |tx| {
+        Ok(run!(tx, |conn| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND id <> $2"
+        )
+        .bind(user_id)
+        .bind(&keep)
+        .execute(conn)
+        .await?
+        .rows_affected()))
+    })
+    .await
 }
 
 #[cfg(test)]

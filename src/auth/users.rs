@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use super::email::Email;
 use crate::{
-    db::{Db, DbError, execute, on_writer, read, transaction},
+    db::{Conn, Db, DbError, read, run},
     types::{Id, Timestamp},
 };
 
@@ -38,12 +38,12 @@ pub struct NewUser<'a> {
     pub demo_expires_at: Option<Timestamp>,
 }
 
-pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<User, DbError> {
+pub async fn insert(tx: &mut Conn<'_>, new: NewUser<'_>) -> Result<User, DbError> {
     let sql = format!(
         "INSERT INTO users (id, email, password_hash, display_name, timezone, is_demo, demo_expires_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {USER_COLUMNS}"
     );
-    let user = on_writer!(db, |conn| sqlx::query_as(&sql)
+    Ok(run!(tx, |conn| sqlx::query_as(&sql)
         .bind(Id::new())
         .bind(new.email.as_str())
         .bind(new.password_hash)
@@ -53,8 +53,7 @@ pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<User, DbError> {
         .bind(new.demo_expires_at)
         .bind(Timestamp::now())
         .fetch_one(conn)
-        .await)?;
-    Ok(user)
+        .await?))
 }
 
 pub async fn find(db: &Db, id: Id) -> Result<Option<User>, DbError> {
@@ -97,24 +96,32 @@ pub async fn update_profile(
     let sql = format!(
         "UPDATE users SET display_name = $2, timezone = $3, updated_at = $4 WHERE id = $1 RETURNING {USER_COLUMNS}"
     );
-    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
-        .bind(id)
-        .bind(display_name)
-        .bind(timezone)
-        .bind(Timestamp::now())
-        .fetch_optional(conn)
-        .await)?)
+    db.transaction(async |tx| {
+        Ok(run!(tx, |conn| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(display_name)
+            .bind(timezone)
+            .bind(Timestamp::now())
+            .fetch_optional(conn)
+            .await?))
+    })
+    .await
 }
 
 pub async fn set_password_hash(db: &Db, id: Id, hash: &str) -> Result<(), DbError> {
-    execute!(
-        db,
-        sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(hash)
-            .bind(Timestamp::now())
-    )?;
-    Ok(())
+    db.transaction(async |tx| {
+        run!(tx, |conn| sqlx::query(
+            "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(hash)
+        .bind(Timestamp::now())
+        .execute(conn)
+        .await?
+        .rows_affected());
+        Ok(())
+    })
+    .await
 }
 
 /// Child tables in deletion order (children before parents), each with its `user_id` column.
@@ -122,6 +129,7 @@ const ACCOUNT_TABLES: &[&str] = &[
     "medication_logs",
     "symptom_logs",
     "doctor_conditions",
+    "schedules",
     "medications",
     "symptom_types",
     "conditions",
@@ -133,36 +141,39 @@ const ACCOUNT_TABLES: &[&str] = &[
 /// from the audit trail (which is kept). Returns how many accounts were deleted; deleting an
 /// account that is already gone is not an error (sweeps on several replicas may overlap).
 pub async fn delete_accounts(db: &Db, ids: &[Id]) -> Result<u64, DbError> {
-    // On PostgreSQL a write of the account in flight holds a key-share lock on its row (its
-    // foreign key) and a later one needs it: taking the row for update first waits for the former
-    // and makes the latter wait, then fail as gone, so that no row is added under the deletion's
-    // feet (it would fail the deletion's own foreign keys). SQLite has one writer at a time.
-    let lock = match db {
-        Db::Postgres(_) => "SELECT id FROM users WHERE id = $1 FOR UPDATE",
-        Db::Sqlite(_) => "SELECT id FROM users WHERE id = $1",
-    };
     let mut deleted = 0;
     for id in ids {
-        deleted += transaction!(db, |tx| {
-            sqlx::query(lock).bind(*id).execute(&mut *tx).await?;
-            for table in ACCOUNT_TABLES {
-                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query(
-                "UPDATE audit_events SET user_id = NULL, email_masked = NULL WHERE user_id = $1",
-            )
-            .bind(*id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM users WHERE id = $1")
+        deleted += db
+            .transaction(async |tx| -> Result<u64, DbError> {
+                // On PostgreSQL a write of the account in flight holds a key-share lock on its
+                // row (its foreign key) and a later one needs it: taking the row for update first
+                // waits for the former and makes the latter wait, then fail as gone, so that no
+                // row is added under the deletion (it would fail the deletion's own foreign
+                // keys). SQLite has one writer at a time.
+                let lock = format!(
+                    "SELECT id FROM users WHERE id = $1{}",
+                    tx.lock_clause("users")
+                );
+                run!(tx, |conn| sqlx::query(&lock).bind(*id).execute(conn).await?.rows_affected());
+                for table in ACCOUNT_TABLES {
+                    let sql = format!("DELETE FROM {table} WHERE user_id = $1");
+                    run!(tx, |conn| sqlx::query(&sql).bind(*id).execute(conn).await?
+.rows_affected());
+                }
+                run!(tx, |conn| sqlx::query(
+                    "UPDATE audit_events SET user_id = NULL, email_masked = NULL WHERE user_id = $1",
+                )
                 .bind(*id)
-                .execute(&mut *tx)
+                .execute(conn)
                 .await?
-                .rows_affected()
-        });
+.rows_affected());
+                Ok(run!(tx, |conn| sqlx::query("DELETE FROM users WHERE id = $1")
+                    .bind(*id)
+                    .execute(conn)
+                    .await?
+                    .rows_affected()))
+            })
+            .await?;
     }
     Ok(deleted)
 }

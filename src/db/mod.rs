@@ -1,19 +1,22 @@
 //! What every feature shares about SQL: the two pools, migrations, the dialect seam and the
 //! classification of database errors. Features write one SQL string per query (`$1` placeholders
-//! work on both databases) and run it through [`read!`], [`on_writer!`], [`execute!`] or [`transaction!`], which
-//! compile the same code once per backend.
+//! work on both databases). A read on its own runs through [`read!`] on the reader pool; every
+//! write runs inside [`Db::transaction`], whose body passes its [`Conn`] to the stores, which run
+//! each statement with [`run!`]. Both macros compile the statement once per backend.
 
 mod connect;
 mod error;
 mod group_commit;
 mod readers;
+mod snapshot;
 
 pub use connect::{connect, migrate, readiness};
 pub use error::DbError;
 pub use group_commit::GroupWriter;
 pub use readers::{Reader, ReaderPool};
+pub use snapshot::{Snapshot, SnapshotRow};
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool, SqliteConnection};
 
 /// SQLite allows one writer at a time, so all writes share exactly one connection, behind a
 /// group committer (see `group_commit`); readers run beside it thanks to WAL.
@@ -80,59 +83,130 @@ macro_rules! read {
     };
 }
 
-/// Runs `$body` with `$conn` bound to a writing executor (its own transaction: on SQLite a
-/// savepoint of the group commit, answered once durable).
-/// Evaluates to `Result<T, DbError>`.
-macro_rules! on_writer {
-    ($db:expr, |$conn:ident| $body:expr) => {
-        (async {
-            Ok::<_, $crate::db::DbError>($crate::db::transaction!($db, |tx| {
-                let $conn = &mut *tx;
-                $body?
-            }))
-        })
-        .await
-    };
+/// One connection of either backend: inside a write transaction ([`Db::transaction`]), inside a
+/// read snapshot ([`Db::snapshot`]) or a plain reader ([`Db::connection`]). Store functions take
+/// it so that one caller's transaction can span several stores (the demo seeding, the export);
+/// run a statement on it with [`run!`].
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
 }
 
-/// Executes a statement (`$query` is an `sqlx::query(...)` with its binds) as its own durable
-/// transaction; evaluates to `Result<u64, DbError>`, the number of rows affected.
-macro_rules! execute {
-    ($db:expr, $query:expr) => {
-        (async {
-            Ok::<u64, $crate::db::DbError>($crate::db::transaction!($db, |tx| {
-                $query.execute(&mut *tx).await?.rows_affected()
-            }))
-        })
-        .await
-    };
+impl Conn<'_> {
+    /// Appended to a `SELECT` of a row of `table` (its name or alias in the query) that the
+    /// transaction is about to change, so that no other transaction changes it in between.
+    /// PostgreSQL locks the row until the commit; SQLite needs nothing, since every write
+    /// transaction holds the one writer from its first statement to its last.
+    pub fn lock_clause(&self, table: &str) -> String {
+        match self {
+            Self::Sqlite(_) => String::new(),
+            Self::Postgres(_) => format!(" FOR UPDATE OF {table}"),
+        }
+    }
 }
 
-/// Runs `$body` inside a write transaction bound to `$tx` (use `&mut *$tx` as the executor) and
-/// commits it durably. An early return or `?` inside `$body` drops the transaction, which rolls
-/// it back. The enclosing function must return a `Result` whose error converts from [`DbError`].
-macro_rules! transaction {
-    ($db:expr, |$tx:ident| $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite(sqlite) => {
-                let mut guard = sqlite.writer.lock().await?;
-                let mut $tx = guard.savepoint().await?;
-                let out = $body;
-                $tx.commit().await.map_err($crate::db::DbError::from)?;
-                guard.durable().await?;
-                out
+/// Runs `$body` with `$conn` bound to the connection of `$tx` (a `&mut Conn`), compiling the body
+/// once per backend: the same SQL and binds serve both.
+macro_rules! run {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match &mut *$tx {
+            $crate::db::Conn::Sqlite(conn) => {
+                let $conn = &mut **conn;
+                $body
             }
-            $crate::db::Db::Postgres(pool) => {
-                let mut $tx = pool.begin().await.map_err($crate::db::DbError::from)?;
-                let out = $body;
-                $tx.commit().await.map_err($crate::db::DbError::from)?;
-                out
+            $crate::db::Conn::Postgres(conn) => {
+                let $conn = &mut **conn;
+                $body
             }
         }
     };
 }
 
-pub(crate) use {execute, on_writer, read, transaction};
+pub(crate) use {read, run};
+
+impl Db {
+    /// Runs `body` in one write transaction and commits it durably: on SQLite it is a savepoint
+    /// of the group commit, answered once the COMMIT that covers it has returned. When `body`
+    /// fails (or its future is dropped) the transaction is rolled back and nothing is written.
+    pub async fn transaction<T, E>(
+        &self,
+        body: impl AsyncFnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        match self {
+            Self::Sqlite(sqlite) => {
+                let mut guard = sqlite.writer.lock().await?;
+                let mut savepoint = guard.savepoint().await?;
+                let out = body(&mut Conn::Sqlite(&mut savepoint)).await?;
+                savepoint.commit().await.map_err(DbError::from)?;
+                guard.durable().await?;
+                Ok(out)
+            }
+            Self::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(DbError::from)?;
+                let out = body(&mut Conn::Postgres(&mut tx)).await?;
+                tx.commit().await.map_err(DbError::from)?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// Runs `body` on one reader connection, outside any transaction: for reads that compose
+    /// store functions but need no snapshot.
+    pub async fn connection<T, E>(
+        &self,
+        body: impl AsyncFnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        match self {
+            Self::Sqlite(sqlite) => {
+                let mut reader = sqlite.readers.acquire().await.map_err(DbError::from)?;
+                body(&mut Conn::Sqlite(&mut reader)).await
+            }
+            Self::Postgres(pool) => {
+                let mut conn = pool.acquire().await.map_err(DbError::from)?;
+                body(&mut Conn::Postgres(&mut conn)).await
+            }
+        }
+    }
+
+    /// Runs `body` in a read-only transaction that sees one snapshot of the database, however
+    /// long it takes and whatever is written meanwhile.
+    pub async fn snapshot<T, E>(
+        &self,
+        body: impl AsyncFnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        match self {
+            Self::Sqlite(sqlite) => {
+                // In WAL mode a (deferred) read transaction keeps the snapshot of its first read.
+                let mut reader = sqlite.readers.acquire().await.map_err(DbError::from)?;
+                let mut tx = sqlx::Connection::begin(&mut *reader)
+                    .await
+                    .map_err(DbError::from)?;
+                let out = body(&mut Conn::Sqlite(&mut tx)).await?;
+                tx.rollback().await.map_err(DbError::from)?;
+                Ok(out)
+            }
+            Self::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(DbError::from)?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(DbError::from)?;
+                let out = body(&mut Conn::Postgres(&mut tx)).await?;
+                tx.rollback().await.map_err(DbError::from)?;
+                Ok(out)
+            }
+        }
+    }
+}
 
 /// Whether `table` has a row `id` that belongs to `user_id`. Tables are named by the caller from
 /// a fixed list, never from input.
@@ -149,4 +223,13 @@ pub async fn owns(
         .fetch_one(conn)
         .await)?;
     Ok(count > 0)
+}
+
+/// SQL for the milliseconds since 1970 of a timestamp column (`column` is fixed text from the
+/// caller, never input): SQLite stores exactly that number, PostgreSQL a `timestamptz`.
+pub fn epoch_millis(db: &Db, column: &str) -> String {
+    match db {
+        Db::Sqlite(_) => column.to_owned(),
+        Db::Postgres(_) => format!("(EXTRACT(EPOCH FROM {column}) * 1000)::bigint"),
+    }
 }

@@ -1,6 +1,7 @@
-//! `JsonObject`: the request-body extractor. It answers in the contract's error format for every
-//! way a body can be wrong (media type, size, syntax, not an object), and hands the handler a
-//! `serde_json::Map`, so that field errors can be collected all at once by [`crate::input::Fields`].
+//! `JsonObject` and `OptionalJsonObject`: the request-body extractors. They answer in the API's
+//! error format for every way a body can be wrong (media type, size, syntax, not an object, and
+//! for a required body, no bytes at all), and hand the handler a `serde_json::Map`, so that field
+//! errors can be collected all at once by [`crate::input::Fields`].
 
 use axum::{
     body::Bytes,
@@ -67,26 +68,52 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let json = is_json_content_type(req.headers());
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::MalformedJson("the request body could not be read".into())
-            }
-        })?;
-        // An absent body reads as `{}`, so a missing body lists every missing field in one 422.
-        // Only a zero-length one: whitespace alone is a body, and not a JSON text (400).
-        if bytes.is_empty() {
-            return Ok(Self(Map::new()));
+        // Zero bytes are not a JSON text: a route that needs a body says so instead of reading
+        // nothing as `{}` (which would make an empty PATCH a silent success).
+        match read_object(req, state).await? {
+            Some(map) => Ok(Self(map)),
+            None => Err(ApiError::MalformedJson(
+                "the body is empty, and this route needs a JSON object".into(),
+            )),
         }
-        if !json {
-            return Err(ApiError::UnsupportedMediaType);
+    }
+}
+
+/// The body of a route where it is optional (a demo account deletes itself without one): zero
+/// bytes read as `{}`, anything else must be a JSON object like any other body.
+pub struct OptionalJsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalJsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(read_object(req, state).await?.unwrap_or_default()))
+    }
+}
+
+/// Reads the body as one JSON object; `None` when it has no bytes at all. Whitespace alone is a
+/// body, and not a JSON text (400).
+async fn read_object<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<Option<Map<String, Value>>, ApiError> {
+    let json = is_json_content_type(req.headers());
+    let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::MalformedJson("the request body could not be read".into())
         }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(_) => Err(ApiError::field("body", "must be a JSON object")),
-            Err(err) => Err(ApiError::MalformedJson(err.to_string())),
-        }
+    })?;
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    if !json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(_) => Err(ApiError::field("body", "must be a JSON object")),
+        Err(err) => Err(ApiError::MalformedJson(err.to_string())),
     }
 }

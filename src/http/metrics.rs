@@ -9,20 +9,15 @@ use axum::{
 };
 use metrics::{counter, histogram};
 
-#[derive(Clone)]
-struct RouteTemplate(String);
+use super::request_id;
 
-/// Runs after routing (as a route layer) and hands the matched template to [`layer`].
+/// Runs after routing (as a route layer) and notes the matched template for [`layer`] and the
+/// request log.
 pub async fn remember_route(request: Request, next: Next) -> Response {
-    let template = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
-    let mut response = next.run(request).await;
-    if let Some(template) = template {
-        response.extensions_mut().insert(RouteTemplate(template));
+    if let Some(template) = request.extensions().get::<MatchedPath>() {
+        request_id::record_route(template.clone());
     }
-    response
+    next.run(request).await
 }
 
 pub async fn layer(request: Request, next: Next) -> Response {
@@ -39,10 +34,8 @@ pub async fn layer(request: Request, next: Next) -> Response {
         _ => "OTHER",
     };
     let response = next.run(request).await;
-    let route = response
-        .extensions()
-        .get::<RouteTemplate>()
-        .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
+    let route = request_id::current_route()
+        .map_or_else(|| "unmatched".to_owned(), |r| r.as_str().to_owned());
     let status = response.status().as_u16().to_string();
     histogram!("http_request_duration_seconds", "method" => method, "route" => route.clone())
         .record(start.elapsed().as_secs_f64());

@@ -43,77 +43,34 @@ pub struct Medication {
     pub updated_at: Timestamp,
 }
 
-/// Body of `POST /api/v1/medications`.
-#[derive(ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the body; handlers read it field by field"
-)]
+/// Body of `POST /api/v1/medications`, parsed: every column a request can set. A merge patch
+/// yields one too, the medication's fields after the patch.
+#[derive(Clone, Debug, PartialEq, ToSchema)]
 pub struct MedicationInput {
     /// Unique per account, compared case-insensitively.
     #[schema(example = "Ibuprofen", min_length = 1, max_length = 100)]
-    name: String,
+    pub name: String,
     #[schema(example = "400 mg", max_length = 50)]
-    dosage: Option<String>,
+    pub dosage: Option<String>,
     #[schema(example = "tablet", max_length = 50)]
-    form: Option<String>,
+    pub form: Option<String>,
     #[schema(example = "Headache", max_length = 500)]
-    purpose: Option<String>,
+    pub purpose: Option<String>,
     #[schema(example = "up to 3 times a day", max_length = 100)]
-    frequency: Option<String>,
+    pub frequency: Option<String>,
     /// One of the account's doctors.
-    prescribing_doctor_id: Option<Id>,
+    pub prescribing_doctor_id: Option<Id>,
     /// One of the account's conditions.
-    condition_id: Option<Id>,
+    pub condition_id: Option<Id>,
     /// May span several lines.
     #[schema(example = "Take with food.", max_length = 1000)]
-    notes: Option<String>,
-    /// Defaults to `true`.
-    #[schema(example = true)]
-    active: Option<bool>,
-}
-
-/// Body of `PATCH /api/v1/medications/{id}` (JSON Merge Patch): an absent field is unchanged,
-/// `null` clears an optional field; `name` and `active` cannot be `null`.
-#[derive(ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the body; handlers read it field by field"
-)]
-pub struct MedicationPatchInput {
-    #[schema(example = "Ibuprofen", min_length = 1, max_length = 100)]
-    name: Option<String>,
-    #[schema(example = "200 mg", max_length = 50)]
-    dosage: Option<String>,
-    #[schema(example = "tablet", max_length = 50)]
-    form: Option<String>,
-    #[schema(example = "Headache", max_length = 500)]
-    purpose: Option<String>,
-    #[schema(example = "twice a day", max_length = 100)]
-    frequency: Option<String>,
-    prescribing_doctor_id: Option<Id>,
-    condition_id: Option<Id>,
-    #[schema(example = "Take with food.", max_length = 1000)]
-    notes: Option<String>,
-    #[schema(example = false)]
-    active: Option<bool>,
-}
-
-/// Every column a request can set: what is inserted, or the result of a merge patch.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MedicationFields {
-    pub name: String,
-    pub dosage: Option<String>,
-    pub form: Option<String>,
-    pub purpose: Option<String>,
-    pub frequency: Option<String>,
-    pub prescribing_doctor_id: Option<Id>,
-    pub condition_id: Option<Id>,
     pub notes: Option<String>,
+    /// Defaults to `true`.
+    #[schema(value_type = Option<bool>, example = true)]
     pub active: bool,
 }
 
-impl MedicationFields {
+impl MedicationInput {
     pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let name = fields.required("name", input::name(NAME_MAX));
@@ -140,17 +97,27 @@ impl MedicationFields {
     }
 }
 
-/// A parsed `PATCH` body.
-#[derive(Clone, Debug, PartialEq)]
+/// Body of `PATCH /api/v1/medications/{id}` (JSON Merge Patch): an absent field is unchanged,
+/// `null` clears an optional field; `name` and `active` cannot be `null`.
+#[derive(Clone, Debug, PartialEq, ToSchema)]
 pub struct MedicationPatch {
+    #[schema(value_type = Option<String>, example = "Ibuprofen", min_length = 1, max_length = 100)]
     pub name: Patch<String>,
+    #[schema(value_type = Option<String>, example = "200 mg", max_length = 50)]
     pub dosage: Patch<String>,
+    #[schema(value_type = Option<String>, example = "tablet", max_length = 50)]
     pub form: Patch<String>,
+    #[schema(value_type = Option<String>, example = "Headache", max_length = 500)]
     pub purpose: Patch<String>,
+    #[schema(value_type = Option<String>, example = "twice a day", max_length = 100)]
     pub frequency: Patch<String>,
+    #[schema(value_type = Option<Id>)]
     pub prescribing_doctor_id: Patch<Id>,
+    #[schema(value_type = Option<Id>)]
     pub condition_id: Patch<Id>,
+    #[schema(value_type = Option<String>, example = "Take with food.", max_length = 1000)]
     pub notes: Patch<String>,
+    #[schema(value_type = Option<bool>, example = false)]
     pub active: Patch<bool>,
 }
 
@@ -182,9 +149,9 @@ impl MedicationPatch {
     }
 
     /// The medication's fields after this patch.
-    pub fn apply(self, current: Medication) -> MedicationFields {
-        MedicationFields {
-            name: keep_or_set(self.name, current.name),
+    pub fn apply(self, current: Medication) -> MedicationInput {
+        MedicationInput {
+            name: self.name.set_or_keep(current.name),
             dosage: self.dosage.apply(current.dosage),
             form: self.form.apply(current.form),
             purpose: self.purpose.apply(current.purpose),
@@ -194,16 +161,8 @@ impl MedicationPatch {
                 .apply(current.prescribing_doctor_id),
             condition_id: self.condition_id.apply(current.condition_id),
             notes: self.notes.apply(current.notes),
-            active: keep_or_set(self.active, current.active),
+            active: self.active.set_or_keep(current.active),
         }
-    }
-}
-
-/// A required field's new value (parsing already refused `null` for it).
-fn keep_or_set<T>(patch: Patch<T>, current: T) -> T {
-    match patch {
-        Patch::Set(value) => value,
-        Patch::Absent | Patch::Clear => current,
     }
 }
 
@@ -246,7 +205,7 @@ mod tests {
 
     #[test]
     fn creation_defaults_to_active_and_stores_blank_text_as_null() {
-        let fields = MedicationFields::parse(body(json!({"name": "  Aspirin ", "dosage": "  "})));
+        let fields = MedicationInput::parse(body(json!({"name": "  Aspirin ", "dosage": "  "})));
         let fields = fields.expect("valid");
         assert_eq!(fields.name, "Aspirin");
         assert_eq!(fields.dosage, None);
@@ -284,14 +243,14 @@ mod tests {
             (json!({"name": 1, "dosage": 2}), &["name", "dosage"]),
         ];
         for (input, expected) in cases {
-            let err = MedicationFields::parse(body(input.clone())).expect_err("invalid");
+            let err = MedicationInput::parse(body(input.clone())).expect_err("invalid");
             assert_eq!(field_names(err), *expected, "{input}");
         }
     }
 
     #[test]
     fn limits_are_inclusive_and_notes_may_span_lines() {
-        let fields = MedicationFields::parse(body(json!({
+        let fields = MedicationInput::parse(body(json!({
             "name": "x".repeat(100), "dosage": "x".repeat(50), "form": "x".repeat(50),
             "purpose": "x".repeat(500), "frequency": "x".repeat(100),
             "notes": format!("line\r\n\t{}", "x".repeat(993)),

@@ -4,10 +4,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{
-        Medication, MedicationFields, MedicationInput, MedicationPatch, MedicationPatchInput,
-        SEARCH_MAX,
-    },
+    model::{Medication, MedicationInput, MedicationPatch, SEARCH_MAX},
     store::{self, Deletion, ListFilter},
 };
 use crate::{
@@ -120,10 +117,14 @@ async fn create_medication(
     user: CurrentUser,
     JsonObject(body): JsonObject,
 ) -> ApiResult<(StatusCode, Json<Medication>)> {
-    let new = MedicationFields::parse(body)?;
+    let new = MedicationInput::parse(body)?;
     let (doctor, condition) = (new.prescribing_doctor_id, new.condition_id);
     check_references(&state.db, user.id, doctor, condition).await?;
-    match store::insert(&state.db, user.id, &new).await {
+    let created = state
+        .db
+        .transaction(async |tx| store::insert(tx, user.id, &new).await)
+        .await;
+    match created {
         Ok(medication) => Ok((StatusCode::CREATED, Json(medication))),
         Err(err) => Err(refused_reference(err, &state.db, user.id, doctor, condition).await),
     }
@@ -151,7 +152,7 @@ async fn get_medication(
 /// Change a medication (JSON Merge Patch).
 #[utoipa::path(patch, path = "/api/v1/medications/{id}", tag = "medications", security(("session" = [])),
     params(("id" = Id, Path, description = "The medication's id")),
-    request_body = MedicationPatchInput,
+    request_body = MedicationPatch,
     responses(
         (status = 200, description = "The updated medication", body = Medication),
         (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
@@ -176,7 +177,11 @@ async fn update_medication(
         .ok_or(ApiError::NotFound)?;
     let (doctor, condition) = patch.references();
     check_references(&state.db, user.id, doctor, condition).await?;
-    match store::update(&state.db, user.id, id, patch).await {
+    let updated = state
+        .db
+        .transaction(async |tx| store::update(tx, user.id, id, patch).await)
+        .await;
+    match updated {
         Ok(medication) => Ok(Json(medication.ok_or(ApiError::NotFound)?)),
         Err(err) => Err(refused_reference(err, &state.db, user.id, doctor, condition).await),
     }
@@ -197,7 +202,16 @@ async fn delete_medication(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    match store::delete(&state.db, user.id, id).await? {
+    let deleted = state
+        .db
+        .transaction(async |tx| store::delete(tx, user.id, id).await)
+        .await;
+    let deletion = match deleted {
+        // A log written by a concurrent request after the check.
+        Err(DbError::ForeignKey(_)) => Deletion::InUse,
+        other => other?,
+    };
+    match deletion {
         Deletion::Deleted => Ok(StatusCode::NO_CONTENT),
         Deletion::InUse => Err(ApiError::Conflict {
             code: "medication_in_use",
@@ -242,7 +256,8 @@ async fn activate_medication(
 }
 
 async fn set_active(db: &Db, user_id: Id, id: Id, active: bool) -> ApiResult<Json<Medication>> {
-    let medication = store::set_active(db, user_id, id, active)
+    let medication = db
+        .transaction(async |tx| store::set_active(tx, user_id, id, active).await)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(medication))

@@ -1,9 +1,10 @@
 //! The SQL of the `medications` table. Every query is scoped to the account.
 
-use super::model::{Medication, MedicationFields, MedicationPatch};
+use super::model::{Medication, MedicationInput, MedicationPatch};
 use crate::{
-    db::{Db, DbError, on_writer, read, transaction},
+    db::{Conn, Db, DbError, read, run},
     input::name_key,
+    schedules::store as schedules,
     types::{Id, Timestamp},
 };
 
@@ -60,13 +61,17 @@ pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Medication>, Db
         .await)?)
 }
 
-pub async fn insert(db: &Db, user_id: Id, new: &MedicationFields) -> Result<Medication, DbError> {
+pub async fn insert(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    new: &MedicationInput,
+) -> Result<Medication, DbError> {
     let sql = format!(
         "INSERT INTO medications (id, user_id, name, name_key, dosage, form, purpose, frequency, \
          prescribing_doctor_id, condition_id, notes, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {COLUMNS}"
     );
-    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
+    Ok(run!(tx, |conn| sqlx::query_as(&sql)
         .bind(Id::new())
         .bind(user_id)
         .bind(&new.name)
@@ -81,77 +86,96 @@ pub async fn insert(db: &Db, user_id: Id, new: &MedicationFields) -> Result<Medi
         .bind(new.active)
         .bind(Timestamp::now())
         .fetch_one(conn)
-        .await)?)
+        .await?))
 }
 
-/// Applies a merge patch atomically; `None` when the account has no such medication.
+/// Applies a merge patch to the row as it is inside the transaction, so that two concurrent
+/// patches of different fields both land; `None` when the account has no such medication.
 pub async fn update(
-    db: &Db,
+    tx: &mut Conn<'_>,
     user_id: Id,
     id: Id,
     patch: MedicationPatch,
 ) -> Result<Option<Medication>, DbError> {
-    // A no-op UPDATE reads the row and locks it on both databases, so two concurrent patches of
-    // different fields cannot overwrite each other with stale values.
-    let lock = format!(
-        "UPDATE medications SET updated_at = updated_at WHERE id = $1 AND user_id = $2 \
-         RETURNING {COLUMNS}"
+    let current = format!(
+        "SELECT {COLUMNS} FROM medications WHERE id = $1 AND user_id = $2{}",
+        tx.lock_clause("medications")
     );
     let write = format!(
         "UPDATE medications SET name = $3, name_key = $4, dosage = $5, form = $6, purpose = $7, \
          frequency = $8, prescribing_doctor_id = $9, condition_id = $10, notes = $11, \
          active = $12, updated_at = $13 WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
-    let updated = transaction!(db, |tx| {
-        let current: Option<Medication> = sqlx::query_as(&lock)
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(current) = current else {
-            return Ok(None);
-        };
-        let next = patch.apply(current);
-        let updated: Medication = sqlx::query_as(&write)
-            .bind(id)
-            .bind(user_id)
-            .bind(&next.name)
-            .bind(name_key(&next.name))
-            .bind(next.dosage.as_deref())
-            .bind(next.form.as_deref())
-            .bind(next.purpose.as_deref())
-            .bind(next.frequency.as_deref())
-            .bind(next.prescribing_doctor_id)
-            .bind(next.condition_id)
-            .bind(next.notes.as_deref())
-            .bind(next.active)
-            .bind(Timestamp::now())
-            .fetch_one(&mut *tx)
-            .await?;
-        updated
-    });
-    Ok(Some(updated))
+    let current: Option<Medication> = run!(tx, |conn| sqlx::query_as(&current)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?);
+    let Some(current) = current else {
+        return Ok(None);
+    };
+    let was_active = current.active;
+    let next = patch.apply(current);
+    let now = Timestamp::now();
+    if was_active && !next.active {
+        schedules::end_on_deactivation(tx, user_id, id, now).await?;
+    }
+    Ok(run!(tx, |conn| sqlx::query_as(&write)
+        .bind(id)
+        .bind(user_id)
+        .bind(&next.name)
+        .bind(name_key(&next.name))
+        .bind(next.dosage.as_deref())
+        .bind(next.form.as_deref())
+        .bind(next.purpose.as_deref())
+        .bind(next.frequency.as_deref())
+        .bind(next.prescribing_doctor_id)
+        .bind(next.condition_id)
+        .bind(next.notes.as_deref())
+        .bind(next.active)
+        .bind(now)
+        .fetch_optional(conn)
+        .await?))
 }
 
 /// Activates or deactivates; a medication already in that state is returned unchanged.
+/// Deactivating also ends its schedules (see `schedules::end_on_deactivation`); activating does
+/// not bring them back.
 pub async fn set_active(
-    db: &Db,
+    tx: &mut Conn<'_>,
     user_id: Id,
     id: Id,
     active: bool,
 ) -> Result<Option<Medication>, DbError> {
-    let sql = format!(
-        "UPDATE medications SET active = $3, \
-         updated_at = CASE WHEN active = $3 THEN updated_at ELSE $4 END \
+    let current = format!(
+        "SELECT {COLUMNS} FROM medications WHERE id = $1 AND user_id = $2{}",
+        tx.lock_clause("medications")
+    );
+    let write = format!(
+        "UPDATE medications SET active = $3, updated_at = $4 \
          WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
-    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
+    let current: Option<Medication> = run!(tx, |conn| sqlx::query_as(&current)
         .bind(id)
         .bind(user_id)
-        .bind(active)
-        .bind(Timestamp::now())
         .fetch_optional(conn)
-        .await)?)
+        .await?);
+    match current {
+        Some(current) if current.active != active => {
+            let now = Timestamp::now();
+            if !active {
+                schedules::end_on_deactivation(tx, user_id, id, now).await?;
+            }
+            Ok(run!(tx, |conn| sqlx::query_as(&write)
+                .bind(id)
+                .bind(user_id)
+                .bind(active)
+                .bind(now)
+                .fetch_optional(conn)
+                .await?))
+        }
+        unchanged => Ok(unchanged),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,40 +186,31 @@ pub enum Deletion {
     NotFound,
 }
 
-pub async fn delete(db: &Db, user_id: Id, id: Id) -> Result<Deletion, DbError> {
+/// Deletes a medication no log refers to. A log written by a concurrent request after the check
+/// fails the foreign key (`DbError::ForeignKey`), which callers answer as [`Deletion::InUse`].
+pub async fn delete(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<Deletion, DbError> {
     const DELETE: &str = "DELETE FROM medications WHERE id = $1 AND user_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM medication_logs WHERE medication_id = $1)";
     const EXISTS: &str = "SELECT COUNT(*) FROM medications WHERE id = $1 AND user_id = $2";
-    let outcome: Result<Deletion, DbError> = async {
-        Ok(transaction!(db, |tx| {
-            let deleted = sqlx::query(DELETE)
-                .bind(id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if deleted > 0 {
-                Deletion::Deleted
-            } else {
-                let count: i64 = sqlx::query_scalar(EXISTS)
-                    .bind(id)
-                    .bind(user_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if count > 0 {
-                    Deletion::InUse
-                } else {
-                    Deletion::NotFound
-                }
-            }
-        }))
+    let deleted = run!(tx, |conn| sqlx::query(DELETE)
+        .bind(id)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected());
+    if deleted > 0 {
+        return Ok(Deletion::Deleted);
     }
-    .await;
-    match outcome {
-        // A log written by a concurrent request after the NOT EXISTS check.
-        Err(DbError::ForeignKey(_)) => Ok(Deletion::InUse),
-        other => other,
-    }
+    let count: i64 = run!(tx, |conn| sqlx::query_scalar(EXISTS)
+        .bind(id)
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?);
+    Ok(if count > 0 {
+        Deletion::InUse
+    } else {
+        Deletion::NotFound
+    })
 }
 
 #[cfg(test)]

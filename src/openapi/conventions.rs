@@ -4,7 +4,7 @@
 //! lands is documented for them the moment it is registered. A route's own declaration wins.
 
 use utoipa::openapi::{
-    Components, ContentBuilder, HeaderBuilder, Object, OpenApi, Ref, RefOr, Required, Schema, Type,
+    Components, ContentBuilder, HeaderBuilder, Object, OpenApi, Ref, RefOr, Schema, Type,
     header::Header,
     path::{Operation, ParameterIn},
     response::{Response, ResponseBuilder},
@@ -68,9 +68,9 @@ fn shared() -> [(&'static str, ApiError, &'static str); 9] {
     ]
 }
 
-/// Adds the shared responses to every operation that can give them, states that request bodies
-/// take no unknown fields, and marks bodies whose fields are all optional as optional (an absent
-/// body reads as `{}`).
+/// Adds the shared responses to every operation that can give them, and states that request bodies
+/// take no unknown fields. A declared body stays required (zero bytes are 400 `malformed_json`)
+/// unless its route says otherwise.
 pub fn apply(document: &mut OpenApi) {
     let components = document.components.get_or_insert_with(Default::default);
     add_components(components);
@@ -85,7 +85,7 @@ pub fn apply(document: &mut OpenApi) {
         ];
         for (changes_state, operation) in operations {
             if let Some(operation) = operation {
-                body_schemas.extend(complete(operation, changes_state, components));
+                body_schemas.extend(complete(operation, changes_state));
             }
         }
     }
@@ -97,11 +97,7 @@ pub fn apply(document: &mut OpenApi) {
 }
 
 /// Completes one operation; returns the component name of its body schema, if any.
-fn complete(
-    operation: &mut Operation,
-    changes_state: bool,
-    components: &Components,
-) -> Option<String> {
+fn complete(operation: &mut Operation, changes_state: bool) -> Option<String> {
     let parameters = operation.parameters.iter().flatten();
     let (mut in_path, mut in_query) = (false, false);
     for parameter in parameters {
@@ -111,22 +107,13 @@ fn complete(
         }
     }
     let body_schema = operation.request_body.as_mut().and_then(|body| match body {
-        RefOr::T(body) => {
-            let name = body.content.values().find_map(|content| match content {
-                RefOr::T(content) => match &content.schema {
-                    Some(RefOr::Ref(schema)) => schema_name(schema),
-                    _ => None,
-                },
-                RefOr::Ref(_) => None,
-            });
-            if name
-                .as_deref()
-                .is_some_and(|n| all_fields_optional(components, n))
-            {
-                body.required = Some(Required::False);
-            }
-            name
-        }
+        RefOr::T(body) => body.content.values().find_map(|content| match content {
+            RefOr::T(content) => match &content.schema {
+                Some(RefOr::Ref(schema)) => schema_name(schema),
+                _ => None,
+            },
+            RefOr::Ref(_) => None,
+        }),
         RefOr::Ref(_) => None,
     });
     let has_body = operation.request_body.is_some();
@@ -172,13 +159,6 @@ fn schema_name(schema: &Ref) -> Option<String> {
         .ref_location
         .strip_prefix("#/components/schemas/")
         .map(str::to_owned)
-}
-
-fn all_fields_optional(components: &Components, name: &str) -> bool {
-    matches!(
-        components.schemas.get(name),
-        Some(RefOr::T(Schema::Object(object))) if object.required.is_empty()
-    )
 }
 
 fn add_headers(status: &str, response: &mut Response) {

@@ -8,7 +8,7 @@ pub mod view;
 
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{input::Patch, state::AppState};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -16,13 +16,4 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(doctors::routes::router())
         .merge(links::routes::router())
         .merge(view::routes::router())
-}
-
-/// The new value of a required field: a PATCH can set it but never clear it (`null` is refused
-/// while parsing).
-fn set_or_keep<T>(patch: Patch<T>, current: T) -> T {
-    match patch {
-        Patch::Set(value) => value,
-        Patch::Absent | Patch::Clear => current,
-    }
 }

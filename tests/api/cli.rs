@@ -140,3 +140,76 @@ async fn sigterm_drains_and_exits_zero() {
     assert!(status.is_some_and(|s| s.success()), "{status:?}");
     remove_sqlite(&file);
 }
+
+#[tokio::test]
+async fn the_development_log_writes_a_line_per_request_without_colour_codes_into_a_pipe() {
+    let (url, file) = sqlite_url();
+    let mut command = medtracker(
+        &["serve"],
+        &[("DATABASE_URL", &url), ("BIND_ADDR", "127.0.0.1:0")],
+    );
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, logged) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let mut next_line_with = |needle: &str| {
+        loop {
+            let line = logged
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| panic!("no log line with {needle:?} after {seen:#?}"));
+            seen.push(line.clone());
+            if line.contains(needle) {
+                return (line, seen.clone());
+            }
+        }
+    };
+    let (listening, _) = next_line_with("listening on http://");
+    let addr = listening
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("addr="))
+        .expect("the address is a field of the line")
+        .to_owned();
+    let request_id = format!("cli-{}", uuid::Uuid::new_v4().simple());
+
+    let reply = reqwest::Client::new()
+        .get(format!("http://{addr}/api/v1/me"))
+        .header("X-Request-Id", &request_id)
+        .send()
+        .await
+        .expect("the server answers");
+
+    assert_eq!(reply.status(), 401);
+    let (line, all) = loop {
+        let (line, all) = next_line_with(&request_id);
+        if line.contains("response sent") {
+            break (line, all);
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    remove_sqlite(&file);
+    for field in [
+        "response sent",
+        "method=GET",
+        "route=/api/v1/me",
+        "status=401",
+    ] {
+        assert!(line.contains(field), "{field} in {line}");
+    }
+    assert!(line.contains(" INFO "), "{line}");
+    assert!(
+        all.iter().all(|l| !l.contains('\u{1b}')),
+        "colour codes in a pipe: {all:#?}"
+    );
+}

@@ -8,14 +8,25 @@ use std::{
     collections::HashMap,
     net::SocketAddr,
     path::PathBuf,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
-use medtracker::{app::App, config::Config, http::serve::ServeLimits, state::AppState};
+use medtracker::{
+    app::App,
+    config::{Config, LogFormat},
+    http::serve::ServeLimits,
+    state::AppState,
+    telemetry,
+};
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+use tracing::subscriber::DefaultGuard;
+use tracing_subscriber::{EnvFilter, fmt::MakeWriter};
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -463,4 +474,72 @@ pub async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
 /// `{"email": email, "password": PASSWORD}`: a register or login body.
 pub fn credentials(email: &str) -> Value {
     json!({"email": email, "password": PASSWORD})
+}
+
+/// Log output captured for one test: install it on the test's thread (a `#[tokio::test]` runs
+/// the server it spawns on that same thread), then read what the server logged.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut logs) = self.0.lock() {
+            logs.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'writer> MakeWriter<'writer> for CapturedLogs {
+    type Writer = Self;
+
+    fn make_writer(&'writer self) -> Self {
+        self.clone()
+    }
+}
+
+impl CapturedLogs {
+    /// The service's own subscriber in `format`, at every level, writing here until the guard
+    /// is dropped.
+    pub fn install(&self, format: LogFormat) -> DefaultGuard {
+        let subscriber =
+            telemetry::subscriber(format, EnvFilter::new("debug"), false, self.clone());
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    pub fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|logs| String::from_utf8_lossy(&logs).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Every line that is a JSON object.
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.text()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+
+    /// The first JSON line that `wanted` accepts, waiting up to 5 s for it (some lines are
+    /// written when a connection ends, a moment after the client has its answer).
+    pub async fn json_line(&self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(line) = self.json_lines().into_iter().find(|line| wanted(line)) {
+                return line;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no such log line in:\n{}",
+                self.text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }

@@ -40,6 +40,14 @@ async fn the_failure_that_reaches_the_threshold_locks_the_email() {
         Some("application/problem+json")
     );
     assert!((1..=900).contains(&retry_after(&locked)));
+    let when = format!("try again in {} seconds", retry_after(&locked));
+    assert!(
+        locked.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&when)),
+        "the body says when to retry: {}",
+        locked.text
+    );
 
     let correct = login(&client, &email.to_uppercase(), PASSWORD).await;
     assert_eq!(

@@ -1,6 +1,6 @@
 //! Two servers over one database behave as one (contract: nothing shared lives only in memory).
 
-use medtracker::auth::demo;
+use medtracker::demo;
 use reqwest::Method;
 use serde_json::json;
 

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, Reply, credentials, metric, spawn_app, spawn_app_with, unique_email};
+use crate::helpers::{Client, Reply, credentials, spawn_app, spawn_app_with, unique_email};
 
 const FOREIGN: &str = "https://evil.example";
 
@@ -227,10 +227,8 @@ async fn login_from(client: &Client, forwarded_for: Option<&str>) -> Reply {
 }
 
 #[tokio::test]
-async fn the_rate_limit_answers_429_with_retry_after_and_counts_it() {
+async fn the_rate_limit_answers_429_with_retry_after() {
     let app = rate_limited_app(&[]).await;
-    let series = [("event_type", "rate_limit"), ("severity", "low")];
-    let before = metric(&app.metrics().await, "security_events_total", &series);
     let client = app.client();
     for _ in 0..2 {
         assert_eq!(login_from(&client, None).await.status, 401);
@@ -247,8 +245,6 @@ async fn the_rate_limit_answers_429_with_retry_after_and_counts_it() {
         .and_then(|v| v.parse().ok())
         .expect("a numeric Retry-After");
     assert!((1..=60).contains(&retry_after), "{retry_after}");
-    let after = metric(&app.metrics().await, "security_events_total", &series);
-    assert!(after > before, "{before} -> {after}");
 
     // Only the login bucket is spent: other routes still answer.
     let register = client

@@ -42,69 +42,29 @@ pub struct MedicationLog {
     pub updated_at: Timestamp,
 }
 
-/// Body of `POST /api/v1/logs/medications`.
-#[derive(ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the body; handlers read it field by field"
-)]
+/// Body of `POST /api/v1/logs/medications`, parsed: every column a request can set. A merge
+/// patch yields one too, the log's fields after the patch.
+#[derive(Clone, Debug, PartialEq, ToSchema)]
 pub struct MedicationLogInput {
     /// One of the account's active medications.
-    medication_id: Id,
+    pub medication_id: Id,
     /// Defaults to now; at most 5 minutes in the future.
-    taken_at: Option<Timestamp>,
+    #[schema(value_type = Option<Timestamp>)]
+    pub taken_at: Timestamp,
     /// Greater than 0.
     #[schema(example = 400.0, exclusive_minimum = 0.0)]
-    dose_amount: Option<f64>,
+    pub dose_amount: Option<f64>,
     #[schema(example = "mg", max_length = 20)]
-    dose_unit: Option<String>,
+    pub dose_unit: Option<String>,
     #[schema(example = 4, minimum = 1, maximum = 5)]
-    effectiveness: Option<i32>,
+    pub effectiveness: Option<i32>,
     /// May span several lines.
     #[schema(example = "slight nausea", max_length = 500)]
-    side_effects: Option<String>,
+    pub side_effects: Option<String>,
     #[schema(example = 2, minimum = 1, maximum = 10)]
-    side_effect_severity: Option<i32>,
+    pub side_effect_severity: Option<i32>,
     /// May span several lines.
     #[schema(example = "Taken after breakfast.", max_length = 1000)]
-    notes: Option<String>,
-}
-
-/// Body of `PATCH /api/v1/logs/medications/{id}` (JSON Merge Patch): an absent field is
-/// unchanged, `null` clears an optional field; `medication_id` and `taken_at` cannot be `null`.
-#[derive(ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the body; handlers read it field by field"
-)]
-pub struct MedicationLogPatchInput {
-    /// A different medication must be one of the account's active ones.
-    medication_id: Option<Id>,
-    taken_at: Option<Timestamp>,
-    #[schema(example = 200.0, exclusive_minimum = 0.0)]
-    dose_amount: Option<f64>,
-    #[schema(example = "mg", max_length = 20)]
-    dose_unit: Option<String>,
-    #[schema(example = 3, minimum = 1, maximum = 5)]
-    effectiveness: Option<i32>,
-    #[schema(example = "none", max_length = 500)]
-    side_effects: Option<String>,
-    #[schema(example = 1, minimum = 1, maximum = 10)]
-    side_effect_severity: Option<i32>,
-    #[schema(example = "Taken with water.", max_length = 1000)]
-    notes: Option<String>,
-}
-
-/// Every column a request can set: what is inserted, or the result of a merge patch.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogFields {
-    pub medication_id: Id,
-    pub taken_at: Timestamp,
-    pub dose_amount: Option<f64>,
-    pub dose_unit: Option<String>,
-    pub effectiveness: Option<i32>,
-    pub side_effects: Option<String>,
-    pub side_effect_severity: Option<i32>,
     pub notes: Option<String>,
 }
 
@@ -118,14 +78,15 @@ fn taken_at(now: Timestamp) -> impl FnOnce(&Value) -> Result<Timestamp, String> 
     }
 }
 
-fn dose_amount(value: &Value) -> Result<f64, String> {
+/// Greater than 0; shared with schedules, whose planned dose follows the same rule.
+pub fn dose_amount(value: &Value) -> Result<f64, String> {
     value
         .as_f64()
         .filter(|amount| amount.is_finite() && *amount > 0.0)
         .ok_or_else(|| "must be a number greater than 0".into())
 }
 
-impl LogFields {
+impl MedicationLogInput {
     /// `now` is the server's clock: the default `taken_at` and the limit on future times.
     pub fn parse(body: Map<String, Value>, now: Timestamp) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
@@ -152,20 +113,30 @@ impl LogFields {
     }
 }
 
-/// A parsed `PATCH` body.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogPatch {
+/// Body of `PATCH /api/v1/logs/medications/{id}` (JSON Merge Patch): an absent field is
+/// unchanged, `null` clears an optional field; `medication_id` and `taken_at` cannot be `null`.
+#[derive(Clone, Debug, PartialEq, ToSchema)]
+pub struct MedicationLogPatch {
+    /// A different medication must be one of the account's active ones.
+    #[schema(value_type = Option<Id>)]
     pub medication_id: Patch<Id>,
+    #[schema(value_type = Option<Timestamp>)]
     pub taken_at: Patch<Timestamp>,
+    #[schema(value_type = Option<f64>, example = 200.0, exclusive_minimum = 0.0)]
     pub dose_amount: Patch<f64>,
+    #[schema(value_type = Option<String>, example = "mg", max_length = 20)]
     pub dose_unit: Patch<String>,
+    #[schema(value_type = Option<i32>, example = 3, minimum = 1, maximum = 5)]
     pub effectiveness: Patch<i32>,
+    #[schema(value_type = Option<String>, example = "none", max_length = 500)]
     pub side_effects: Patch<String>,
+    #[schema(value_type = Option<i32>, example = 1, minimum = 1, maximum = 10)]
     pub side_effect_severity: Patch<i32>,
+    #[schema(value_type = Option<String>, example = "Taken with water.", max_length = 1000)]
     pub notes: Patch<String>,
 }
 
-impl LogPatch {
+impl MedicationLogPatch {
     pub fn parse(body: Map<String, Value>, now: Timestamp) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let patch = Self {
@@ -183,10 +154,10 @@ impl LogPatch {
     }
 
     /// The log's fields after this patch.
-    pub fn apply(self, current: &MedicationLog) -> LogFields {
-        LogFields {
-            medication_id: keep_or_set(self.medication_id, current.medication_id),
-            taken_at: keep_or_set(self.taken_at, current.taken_at),
+    pub fn apply(self, current: &MedicationLog) -> MedicationLogInput {
+        MedicationLogInput {
+            medication_id: self.medication_id.set_or_keep(current.medication_id),
+            taken_at: self.taken_at.set_or_keep(current.taken_at),
             dose_amount: self.dose_amount.apply(current.dose_amount),
             dose_unit: self.dose_unit.apply(current.dose_unit.clone()),
             effectiveness: self.effectiveness.apply(current.effectiveness),
@@ -196,14 +167,6 @@ impl LogPatch {
                 .apply(current.side_effect_severity),
             notes: self.notes.apply(current.notes.clone()),
         }
-    }
-}
-
-/// A required field's new value (parsing already refused `null` for it).
-fn keep_or_set<T>(patch: Patch<T>, current: T) -> T {
-    match patch {
-        Patch::Set(value) => value,
-        Patch::Absent | Patch::Clear => current,
     }
 }
 
@@ -241,7 +204,7 @@ mod tests {
 
     #[test]
     fn taken_at_defaults_to_now() {
-        let fields = LogFields::parse(with_medication(json!({})), now()).expect("valid");
+        let fields = MedicationLogInput::parse(with_medication(json!({})), now()).expect("valid");
         assert_eq!(fields.taken_at, now());
     }
 
@@ -255,7 +218,7 @@ mod tests {
             ("2020-01-01T00:00:00Z", true),
         ];
         for (at, accepted) in cases {
-            let parsed = LogFields::parse(with_medication(json!({"taken_at": at})), now());
+            let parsed = MedicationLogInput::parse(with_medication(json!({"taken_at": at})), now());
             assert_eq!(parsed.is_ok(), accepted, "{at}");
         }
     }
@@ -284,16 +247,17 @@ mod tests {
             ),
         ];
         for (extra, expected) in cases {
-            let err = LogFields::parse(with_medication(extra.clone()), now()).expect_err("invalid");
+            let err = MedicationLogInput::parse(with_medication(extra.clone()), now())
+                .expect_err("invalid");
             assert_eq!(field_names(err), *expected, "{extra}");
         }
-        let err = LogFields::parse(Map::new(), now()).expect_err("invalid");
+        let err = MedicationLogInput::parse(Map::new(), now()).expect_err("invalid");
         assert_eq!(field_names(err), ["medication_id"]);
     }
 
     #[test]
     fn limits_are_inclusive() {
-        let fields = LogFields::parse(
+        let fields = MedicationLogInput::parse(
             with_medication(json!({
                 "dose_amount": 0.001, "dose_unit": "x".repeat(20), "effectiveness": 5,
                 "side_effects": format!("a\r\nb{}", "x".repeat(496)), "side_effect_severity": 10,
@@ -324,7 +288,7 @@ mod tests {
     #[test]
     fn a_patch_changes_only_what_it_names() {
         let before = current();
-        let patch = LogPatch::parse(
+        let patch = MedicationLogPatch::parse(
             body(json!({"dose_amount": null, "side_effects": "", "effectiveness": 2})),
             now(),
         )
@@ -348,7 +312,7 @@ mod tests {
             (json!({"taken_at": "2026-11-27T09:00:00Z"}), "taken_at"),
             (json!({"id": "x"}), "id"),
         ] {
-            let err = LogPatch::parse(body(input), now()).expect_err("invalid");
+            let err = MedicationLogPatch::parse(body(input), now()).expect_err("invalid");
             assert_eq!(field_names(err), [field]);
         }
     }

@@ -5,11 +5,12 @@ use metrics::counter;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{LogFields, LogPatch, MedicationLog, MedicationLogInput, MedicationLogPatchInput},
+    model::{MedicationLog, MedicationLogInput, MedicationLogPatch},
     store::{self, LogFilter, LogWrite},
 };
 use crate::{
     auth::CurrentUser,
+    db::DbError,
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     pagination::Page,
@@ -24,7 +25,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The answer to a write, once the store has judged the medication it names.
-fn saved(write: LogWrite) -> ApiResult<MedicationLog> {
+fn saved(write: Result<LogWrite, DbError>) -> ApiResult<MedicationLog> {
+    // A medication deleted by a concurrent request fails the foreign key: it is gone.
+    let write = match write {
+        Err(DbError::ForeignKey(_)) => LogWrite::MedicationNotFound,
+        other => other?,
+    };
     match write {
         LogWrite::Saved(log) => Ok(log),
         LogWrite::LogNotFound => Err(ApiError::NotFound),
@@ -87,8 +93,12 @@ async fn create_log(
     user: CurrentUser,
     JsonObject(body): JsonObject,
 ) -> ApiResult<(StatusCode, Json<MedicationLog>)> {
-    let new = LogFields::parse(body, Timestamp::now())?;
-    let log = saved(store::insert_log(&state.db, user.id, &new).await?)?;
+    let new = MedicationLogInput::parse(body, Timestamp::now())?;
+    let written = state
+        .db
+        .transaction(async |tx| store::insert_log(tx, user.id, &new).await)
+        .await;
+    let log = saved(written)?;
     counter!("medication_logs_created_total").increment(1);
     Ok((StatusCode::CREATED, Json(log)))
 }
@@ -115,7 +125,7 @@ async fn get_log(
 /// Change a medication log (JSON Merge Patch).
 #[utoipa::path(patch, path = "/api/v1/logs/medications/{id}", operation_id = "update_medication_log", tag = "medication-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
-    request_body = MedicationLogPatchInput,
+    request_body = MedicationLogPatch,
     responses(
         (status = 200, description = "The updated log", body = MedicationLog),
         (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
@@ -132,8 +142,12 @@ async fn update_log(
     IdPath(id): IdPath,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<MedicationLog>> {
-    let patch = LogPatch::parse(body, Timestamp::now())?;
-    let log = saved(store::update_log(&state.db, user.id, id, patch).await?)?;
+    let patch = MedicationLogPatch::parse(body, Timestamp::now())?;
+    let written = state
+        .db
+        .transaction(async |tx| store::update_log(tx, user.id, id, patch).await)
+        .await;
+    let log = saved(written)?;
     Ok(Json(log))
 }
 
@@ -151,7 +165,11 @@ async fn delete_log(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    if store::delete_log(&state.db, user.id, id).await? {
+    let deleted = state
+        .db
+        .transaction(async |tx| store::delete_log(tx, user.id, id).await)
+        .await?;
+    if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

@@ -8,7 +8,6 @@ use utoipa::ToSchema;
 use crate::{
     error::ApiError,
     input::{self, Fields, Patch, present},
-    passport::set_or_keep,
     types::{Date, Id, Timestamp},
 };
 
@@ -90,12 +89,21 @@ pub struct Condition {
     pub updated_at: Timestamp,
 }
 
-/// Every field a client may write, validated: what an insert stores, or what a patch leaves.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ConditionValues {
+/// Body of `POST /api/v1/conditions`, parsed: every field a client may write. A merge patch
+/// yields one too, the condition's fields after the patch.
+#[derive(Clone, Debug, PartialEq, ToSchema)]
+pub struct ConditionInput {
+    /// Unique per account, compared case-insensitively.
+    #[schema(example = "Asthma", min_length = 1, max_length = 100)]
     pub name: String,
+    /// `active` (the default) or `resolved`.
+    #[schema(value_type = Option<String>, example = "active")]
     pub status: ConditionStatus,
+    /// `YYYY-MM-DD`, not later than today in the account's time zone.
+    #[schema(value_type = Option<String>, example = "2019-04-02")]
     pub diagnosed_on: Option<Date>,
+    /// Multi-line.
+    #[schema(example = "Worse in spring.", max_length = 1000)]
     pub notes: Option<String>,
 }
 
@@ -110,9 +118,9 @@ fn diagnosis_date(today: jiff::civil::Date) -> impl FnOnce(&Value) -> Result<Dat
     }
 }
 
-impl ConditionValues {
+impl ConditionInput {
     /// Reads a creation body; `status` defaults to active.
-    pub fn from_body(body: Map<String, Value>, today: jiff::civil::Date) -> Result<Self, ApiError> {
+    pub fn parse(body: Map<String, Value>, today: jiff::civil::Date) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let name = fields.required("name", input::name(NAME_MAX));
         let status = fields.optional("status", ConditionStatus::parse);
@@ -128,17 +136,22 @@ impl ConditionValues {
     }
 }
 
-/// A JSON Merge Patch of a condition.
-#[derive(Debug)]
+/// Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
+/// `notes`; `name` and `status` cannot be null).
+#[derive(Debug, ToSchema)]
 pub struct ConditionPatch {
+    #[schema(value_type = Option<String>, example = "Allergic asthma", min_length = 1, max_length = 100)]
     name: Patch<String>,
+    #[schema(value_type = Option<String>, example = "resolved")]
     status: Patch<ConditionStatus>,
+    #[schema(value_type = Option<String>, example = "2019-04-02")]
     diagnosed_on: Patch<Date>,
+    #[schema(value_type = Option<String>, example = "Symptom-free since the move.", max_length = 1000)]
     notes: Patch<String>,
 }
 
 impl ConditionPatch {
-    pub fn from_body(body: Map<String, Value>, today: jiff::civil::Date) -> Result<Self, ApiError> {
+    pub fn parse(body: Map<String, Value>, today: jiff::civil::Date) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let patch = Self {
             name: fields.patch_required("name", input::name(NAME_MAX)),
@@ -151,10 +164,10 @@ impl ConditionPatch {
     }
 
     /// The values after applying this patch to `current`.
-    pub fn apply(self, current: Condition) -> ConditionValues {
-        ConditionValues {
-            name: set_or_keep(self.name, current.name),
-            status: set_or_keep(self.status, current.status),
+    pub fn apply(self, current: Condition) -> ConditionInput {
+        ConditionInput {
+            name: self.name.set_or_keep(current.name),
+            status: self.status.set_or_keep(current.status),
             diagnosed_on: self.diagnosed_on.apply(current.diagnosed_on),
             notes: self.notes.apply(current.notes),
         }
@@ -215,11 +228,11 @@ mod tests {
     #[test]
     fn creation_defaults_to_active_and_blank_notes_to_null() {
         let values =
-            ConditionValues::from_body(body(json!({"name": " Asthma ", "notes": "  "})), today())
+            ConditionInput::parse(body(json!({"name": " Asthma ", "notes": "  "})), today())
                 .expect("valid");
         assert_eq!(
             values,
-            ConditionValues {
+            ConditionInput {
                 name: "Asthma".into(),
                 status: ConditionStatus::Active,
                 diagnosed_on: None,
@@ -230,7 +243,7 @@ mod tests {
 
     #[test]
     fn creation_reports_every_bad_field() {
-        let err = ConditionValues::from_body(
+        let err = ConditionInput::parse(
             body(json!({"status": "", "diagnosed_on": "2099-01-01", "doctor_ids": []})),
             today(),
         )
@@ -253,7 +266,7 @@ mod tests {
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(0),
         };
-        let patch = ConditionPatch::from_body(
+        let patch = ConditionPatch::parse(
             body(json!({"status": "resolved", "diagnosed_on": null})),
             today(),
         )
@@ -267,7 +280,7 @@ mod tests {
 
     #[test]
     fn a_patch_cannot_null_a_required_field() {
-        let err = ConditionPatch::from_body(body(json!({"name": null, "status": null})), today())
+        let err = ConditionPatch::parse(body(json!({"name": null, "status": null})), today())
             .expect_err("invalid");
         assert_eq!(fields_of(err), ["name", "status"]);
     }

@@ -1,9 +1,8 @@
 use axum::{Json, extract::State, http::StatusCode};
-use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{Condition, ConditionPatch, ConditionValues},
+    model::{Condition, ConditionInput, ConditionPatch},
     store,
 };
 use crate::{
@@ -19,45 +18,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_conditions, create_condition))
         .routes(routes!(get_condition, update_condition, delete_condition))
-}
-
-/// Body of `POST /api/v1/conditions`.
-#[derive(ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the body; handlers read it field by field"
-)]
-pub struct ConditionInput {
-    /// Unique per account, compared case-insensitively.
-    #[schema(example = "Asthma", min_length = 1, max_length = 100)]
-    name: String,
-    /// `active` (the default) or `resolved`.
-    #[schema(example = "active")]
-    status: Option<String>,
-    /// `YYYY-MM-DD`, not later than today in the account's time zone.
-    #[schema(example = "2019-04-02")]
-    diagnosed_on: Option<String>,
-    /// Multi-line.
-    #[schema(example = "Worse in spring.", max_length = 1000)]
-    notes: Option<String>,
-}
-
-/// Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
-/// `notes`; `name` and `status` cannot be null).
-#[derive(ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the body; handlers read it field by field"
-)]
-pub struct ConditionPatchInput {
-    #[schema(example = "Allergic asthma", min_length = 1, max_length = 100)]
-    name: Option<String>,
-    #[schema(example = "resolved")]
-    status: Option<String>,
-    #[schema(example = "2019-04-02")]
-    diagnosed_on: Option<String>,
-    #[schema(example = "Symptom-free since the move.", max_length = 1000)]
-    notes: Option<String>,
 }
 
 /// Today's date where the account lives (its `timezone`), the latest acceptable diagnosis date.
@@ -104,8 +64,11 @@ async fn create_condition(
     JsonObject(body): JsonObject,
 ) -> ApiResult<(StatusCode, Json<Condition>)> {
     let today = account_today(&state, user.id).await?;
-    let values = ConditionValues::from_body(body, today)?;
-    let condition = store::insert(&state.db, user.id, &values).await?;
+    let new = ConditionInput::parse(body, today)?;
+    let condition = state
+        .db
+        .transaction(async |tx| store::insert(tx, user.id, &new).await)
+        .await?;
     Ok((StatusCode::CREATED, Json(condition)))
 }
 
@@ -131,7 +94,7 @@ async fn get_condition(
 /// Change a condition (JSON Merge Patch).
 #[utoipa::path(patch, path = "/api/v1/conditions/{id}", tag = "conditions", security(("session" = [])),
     params(("id" = Id, Path, description = "The condition's id")),
-    request_body = ConditionPatchInput,
+    request_body = ConditionPatch,
     responses(
         (status = 200, description = "The updated condition", body = Condition),
         (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
@@ -147,12 +110,15 @@ async fn update_condition(
     IdPath(id): IdPath,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<Condition>> {
-    let current = store::find(&state.db, user.id, id)
+    // Another account's condition is a 404 before the body is judged.
+    store::find(&state.db, user.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let today = account_today(&state, user.id).await?;
-    let values = ConditionPatch::from_body(body, today)?.apply(current);
-    let condition = store::update(&state.db, user.id, id, &values)
+    let patch = ConditionPatch::parse(body, today)?;
+    let condition = state
+        .db
+        .transaction(async |tx| store::update(tx, user.id, id, patch).await)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(condition))
@@ -171,7 +137,11 @@ async fn delete_condition(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    if store::delete(&state.db, user.id, id).await? {
+    let deleted = state
+        .db
+        .transaction(async |tx| store::delete(tx, user.id, id).await)
+        .await?;
+    if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

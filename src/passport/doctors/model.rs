@@ -8,7 +8,6 @@ use crate::{
     auth::email::Email,
     error::ApiError,
     input::{self, Fields, Patch, present},
-    passport::set_or_keep,
     types::{Id, Timestamp},
 };
 
@@ -81,19 +80,31 @@ fn blank_clears<T>(patch: Patch<Option<T>>) -> Patch<T> {
     }
 }
 
-/// Every field a client may write, validated: what an insert stores, or what a patch leaves.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DoctorValues {
+/// Body of `POST /api/v1/doctors`, parsed: every field a client may write. Blank optional fields
+/// are stored as `null`. A merge patch yields one too, the doctor's fields after the patch.
+#[derive(Clone, Debug, PartialEq, ToSchema)]
+pub struct DoctorInput {
+    /// Need not be unique.
+    #[schema(example = "Dr. Anna Weber", min_length = 1, max_length = 100)]
     pub name: String,
+    #[schema(example = "Pulmonology", max_length = 100)]
     pub specialty: Option<String>,
+    /// Digits, spaces and `+-().`, with at least one digit.
+    #[schema(example = "+49 30 1234-567", max_length = 40)]
     pub phone: Option<String>,
+    /// Stored lower-cased.
+    #[schema(example = "praxis@weber.example", max_length = 254)]
     pub email: Option<String>,
+    /// Multi-line.
+    #[schema(example = "Hauptstraße 1\n10115 Berlin", max_length = 300)]
     pub address: Option<String>,
+    /// Multi-line.
+    #[schema(example = "Closed on Wednesdays.", max_length = 1000)]
     pub notes: Option<String>,
 }
 
-impl DoctorValues {
-    pub fn from_body(body: Map<String, Value>) -> Result<Self, ApiError> {
+impl DoctorInput {
+    pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let name = fields.required("name", input::name(NAME_MAX));
         let specialty = fields.optional_text("specialty", SPECIALTY_MAX, false);
@@ -113,19 +124,26 @@ impl DoctorValues {
     }
 }
 
-/// A JSON Merge Patch of a doctor.
-#[derive(Debug)]
+/// Body of `PATCH /api/v1/doctors/{id}` (JSON Merge Patch: `null` or blank clears an optional
+/// field; `name` cannot be null).
+#[derive(Debug, ToSchema)]
 pub struct DoctorPatch {
+    #[schema(value_type = Option<String>, example = "Dr. Anna Weber-Schulz", min_length = 1, max_length = 100)]
     name: Patch<String>,
+    #[schema(value_type = Option<String>, example = "Pulmonology", max_length = 100)]
     specialty: Patch<String>,
+    #[schema(value_type = Option<String>, example = "+49 30 7654-321", max_length = 40)]
     phone: Patch<String>,
+    #[schema(value_type = Option<String>, example = "praxis@weber.example", max_length = 254)]
     email: Patch<String>,
+    #[schema(value_type = Option<String>, example = "Hauptstraße 1\n10115 Berlin", max_length = 300)]
     address: Patch<String>,
+    #[schema(value_type = Option<String>, example = "Now also open on Saturdays.", max_length = 1000)]
     notes: Patch<String>,
 }
 
 impl DoctorPatch {
-    pub fn from_body(body: Map<String, Value>) -> Result<Self, ApiError> {
+    pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let patch = Self {
             name: fields.patch_required("name", input::name(NAME_MAX)),
@@ -140,9 +158,9 @@ impl DoctorPatch {
     }
 
     /// The values after applying this patch to `current`.
-    pub fn apply(self, current: Doctor) -> DoctorValues {
-        DoctorValues {
-            name: set_or_keep(self.name, current.name),
+    pub fn apply(self, current: Doctor) -> DoctorInput {
+        DoctorInput {
+            name: self.name.set_or_keep(current.name),
             specialty: self.specialty.apply(current.specialty),
             phone: self.phone.apply(current.phone),
             email: self.email.apply(current.email),
@@ -214,7 +232,7 @@ mod tests {
         else {
             unreachable!()
         };
-        let Err(ApiError::Validation(errors)) = DoctorValues::from_body(body) else {
+        let Err(ApiError::Validation(errors)) = DoctorInput::parse(body) else {
             panic!("expected a validation error");
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -1,13 +1,13 @@
 use axum::{Json, extract::State, http::StatusCode};
-use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{Doctor, DoctorPatch, DoctorValues},
+    model::{Doctor, DoctorInput, DoctorPatch},
     store::{self, Deletion},
 };
 use crate::{
     auth::CurrentUser,
+    db::DbError,
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath},
     pagination::Items,
@@ -19,54 +19,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_doctors, create_doctor))
         .routes(routes!(get_doctor, update_doctor, delete_doctor))
-}
-
-/// Body of `POST /api/v1/doctors`. Blank optional fields are stored as `null`.
-#[derive(ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the body; handlers read it field by field"
-)]
-pub struct DoctorInput {
-    /// Need not be unique.
-    #[schema(example = "Dr. Anna Weber", min_length = 1, max_length = 100)]
-    name: String,
-    #[schema(example = "Pulmonology", max_length = 100)]
-    specialty: Option<String>,
-    /// Digits, spaces and `+-().`, with at least one digit.
-    #[schema(example = "+49 30 1234-567", max_length = 40)]
-    phone: Option<String>,
-    /// Stored lower-cased.
-    #[schema(example = "praxis@weber.example", max_length = 254)]
-    email: Option<String>,
-    /// Multi-line.
-    #[schema(example = "Hauptstraße 1\n10115 Berlin", max_length = 300)]
-    address: Option<String>,
-    /// Multi-line.
-    #[schema(example = "Closed on Wednesdays.", max_length = 1000)]
-    notes: Option<String>,
-}
-
-/// Body of `PATCH /api/v1/doctors/{id}` (JSON Merge Patch: `null` or blank clears an optional
-/// field; `name` cannot be null).
-#[derive(ToSchema)]
-#[expect(
-    dead_code,
-    reason = "documents the body; handlers read it field by field"
-)]
-pub struct DoctorPatchInput {
-    #[schema(example = "Dr. Anna Weber-Schulz", min_length = 1, max_length = 100)]
-    name: Option<String>,
-    #[schema(example = "Pulmonology", max_length = 100)]
-    specialty: Option<String>,
-    #[schema(example = "+49 30 7654-321", max_length = 40)]
-    phone: Option<String>,
-    #[schema(example = "praxis@weber.example", max_length = 254)]
-    email: Option<String>,
-    #[schema(example = "Hauptstraße 1\n10115 Berlin", max_length = 300)]
-    address: Option<String>,
-    #[schema(example = "Now also open on Saturdays.", max_length = 1000)]
-    notes: Option<String>,
 }
 
 /// The account's doctors, by name.
@@ -98,8 +50,11 @@ async fn create_doctor(
     user: CurrentUser,
     JsonObject(body): JsonObject,
 ) -> ApiResult<(StatusCode, Json<Doctor>)> {
-    let values = DoctorValues::from_body(body)?;
-    let doctor = store::insert(&state.db, user.id, &values).await?;
+    let new = DoctorInput::parse(body)?;
+    let doctor = state
+        .db
+        .transaction(async |tx| store::insert(tx, user.id, &new).await)
+        .await?;
     Ok((StatusCode::CREATED, Json(doctor)))
 }
 
@@ -125,7 +80,7 @@ async fn get_doctor(
 /// Change a doctor (JSON Merge Patch).
 #[utoipa::path(patch, path = "/api/v1/doctors/{id}", tag = "doctors", security(("session" = [])),
     params(("id" = Id, Path, description = "The doctor's id")),
-    request_body = DoctorPatchInput,
+    request_body = DoctorPatch,
     responses(
         (status = 200, description = "The updated doctor", body = Doctor),
         (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
@@ -140,11 +95,14 @@ async fn update_doctor(
     IdPath(id): IdPath,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<Doctor>> {
-    let current = store::find(&state.db, user.id, id)
+    // Another account's doctor is a 404 before the body is judged.
+    store::find(&state.db, user.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let values = DoctorPatch::from_body(body)?.apply(current);
-    let doctor = store::update(&state.db, user.id, id, &values)
+    let patch = DoctorPatch::parse(body)?;
+    let doctor = state
+        .db
+        .transaction(async |tx| store::update(tx, user.id, id, patch).await)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(doctor))
@@ -164,7 +122,16 @@ async fn delete_doctor(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    match store::delete(&state.db, user.id, id).await? {
+    let deleted = state
+        .db
+        .transaction(async |tx| store::delete(tx, user.id, id).await)
+        .await;
+    let deletion = match deleted {
+        // A prescription committed after the delete's snapshot (PostgreSQL).
+        Err(DbError::ForeignKey(_)) => Deletion::InUse,
+        other => other?,
+    };
+    match deletion {
         Deletion::Deleted => Ok(StatusCode::NO_CONTENT),
         Deletion::NotFound => Err(ApiError::NotFound),
         Deletion::InUse => Err(ApiError::Conflict {

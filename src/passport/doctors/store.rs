@@ -1,8 +1,8 @@
 //! The `doctors` table. Every function takes the account id and puts it in the `WHERE`.
 
-use super::model::{Doctor, DoctorValues};
+use super::model::{Doctor, DoctorInput, DoctorPatch};
 use crate::{
-    db::{self, Db, DbError, execute, on_writer, read},
+    db::{Conn, Db, DbError, read, run},
     input::name_key,
     passport::links::store as links,
     types::{Id, Timestamp},
@@ -25,72 +25,89 @@ pub async fn list(db: &Db, user_id: Id) -> Result<Vec<Doctor>, DbError> {
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Doctor>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM doctors WHERE id = $1 AND user_id = $2");
-    let doctor: Option<Doctor> = read!(db, |conn| sqlx::query_as(&sql)
+    db.connection(async |conn| find_in(conn, user_id, id, false).await)
+        .await
+}
+
+/// The doctor with their conditions, read on `tx`; `lock` locks the row until the transaction ends.
+async fn find_in(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    id: Id,
+    lock: bool,
+) -> Result<Option<Doctor>, DbError> {
+    let lock = if lock {
+        tx.lock_clause("doctors")
+    } else {
+        String::new()
+    };
+    let sql = format!("SELECT {COLUMNS} FROM doctors WHERE id = $1 AND user_id = $2{lock}");
+    let doctor: Option<Doctor> = run!(tx, |conn| sqlx::query_as(&sql)
         .bind(id)
         .bind(user_id)
         .fetch_optional(conn)
-        .await)?;
-    with_conditions(db, user_id, doctor).await
-}
-
-async fn with_conditions(
-    db: &Db,
-    user_id: Id,
-    doctor: Option<Doctor>,
-) -> Result<Option<Doctor>, DbError> {
+        .await?);
     let Some(mut doctor) = doctor else {
         return Ok(None);
     };
-    doctor.condition_ids = links::conditions_of(db, user_id, doctor.id).await?;
+    doctor.condition_ids = links::conditions_of(tx, user_id, doctor.id).await?;
     Ok(Some(doctor))
 }
 
-pub async fn insert(db: &Db, user_id: Id, values: &DoctorValues) -> Result<Doctor, DbError> {
+pub async fn insert(tx: &mut Conn<'_>, user_id: Id, new: &DoctorInput) -> Result<Doctor, DbError> {
     let sql = format!(
         "INSERT INTO doctors (id, user_id, name, name_key, specialty, phone, email, address, notes, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {COLUMNS}"
     );
-    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
+    Ok(run!(tx, |conn| sqlx::query_as(&sql)
         .bind(Id::new())
         .bind(user_id)
-        .bind(values.name.as_str())
-        .bind(name_key(&values.name))
-        .bind(values.specialty.as_deref())
-        .bind(values.phone.as_deref())
-        .bind(values.email.as_deref())
-        .bind(values.address.as_deref())
-        .bind(values.notes.as_deref())
+        .bind(new.name.as_str())
+        .bind(name_key(&new.name))
+        .bind(new.specialty.as_deref())
+        .bind(new.phone.as_deref())
+        .bind(new.email.as_deref())
+        .bind(new.address.as_deref())
+        .bind(new.notes.as_deref())
         .bind(Timestamp::now())
         .fetch_one(conn)
-        .await)?)
+        .await?))
 }
 
-/// Replaces the writable fields; `None` when the account has no such doctor.
+/// Applies a merge patch to the row as it is inside the transaction, so that two concurrent
+/// patches of different fields both land; `None` when the account has no such doctor.
 pub async fn update(
-    db: &Db,
+    tx: &mut Conn<'_>,
     user_id: Id,
     id: Id,
-    values: &DoctorValues,
+    patch: DoctorPatch,
 ) -> Result<Option<Doctor>, DbError> {
     let sql = format!(
         "UPDATE doctors SET name = $3, name_key = $4, specialty = $5, phone = $6, email = $7, address = $8, \
          notes = $9, updated_at = $10 WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
-    let doctor: Option<Doctor> = on_writer!(db, |conn| sqlx::query_as(&sql)
+    let Some(current) = find_in(tx, user_id, id, true).await? else {
+        return Ok(None);
+    };
+    let condition_ids = current.condition_ids.clone();
+    let next = patch.apply(current);
+    let updated: Option<Doctor> = run!(tx, |conn| sqlx::query_as(&sql)
         .bind(id)
         .bind(user_id)
-        .bind(values.name.as_str())
-        .bind(name_key(&values.name))
-        .bind(values.specialty.as_deref())
-        .bind(values.phone.as_deref())
-        .bind(values.email.as_deref())
-        .bind(values.address.as_deref())
-        .bind(values.notes.as_deref())
+        .bind(next.name.as_str())
+        .bind(name_key(&next.name))
+        .bind(next.specialty.as_deref())
+        .bind(next.phone.as_deref())
+        .bind(next.email.as_deref())
+        .bind(next.address.as_deref())
+        .bind(next.notes.as_deref())
         .bind(Timestamp::now())
         .fetch_optional(conn)
-        .await)?;
-    with_conditions(db, user_id, doctor).await
+        .await?);
+    Ok(updated.map(|doctor| Doctor {
+        condition_ids,
+        ..doctor
+    }))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -103,19 +120,28 @@ pub enum Deletion {
 
 /// Deletes a doctor nobody refers to. The checks run inside the delete statement rather than as
 /// a query before it, which leaves no gap in which a new link would cascade away with the doctor.
-pub async fn delete(db: &Db, user_id: Id, id: Id) -> Result<Deletion, DbError> {
-    const SQL: &str = "DELETE FROM doctors WHERE id = $1 AND user_id = $2 \
+/// A prescription committed after the statement's snapshot (PostgreSQL) fails the foreign key
+/// (`DbError::ForeignKey`), which callers answer as [`Deletion::InUse`].
+pub async fn delete(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<Deletion, DbError> {
+    const DELETE: &str = "DELETE FROM doctors WHERE id = $1 AND user_id = $2 \
                        AND NOT EXISTS (SELECT 1 FROM doctor_conditions WHERE doctor_id = $1) \
                        AND NOT EXISTS (SELECT 1 FROM medications WHERE prescribing_doctor_id = $1)";
-    let deleted = match execute!(db, sqlx::query(SQL).bind(id).bind(user_id)) {
-        Ok(rows) => rows,
-        // A prescription committed after the statement's snapshot (PostgreSQL).
-        Err(DbError::ForeignKey(_)) => return Ok(Deletion::InUse),
-        Err(err) => return Err(err),
-    };
-    Ok(if deleted > 0 {
-        Deletion::Deleted
-    } else if db::owns(db, "doctors", user_id, id).await? {
+    const EXISTS: &str = "SELECT COUNT(*) FROM doctors WHERE id = $1 AND user_id = $2";
+    let deleted = run!(tx, |conn| sqlx::query(DELETE)
+        .bind(id)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected());
+    if deleted > 0 {
+        return Ok(Deletion::Deleted);
+    }
+    let count: i64 = run!(tx, |conn| sqlx::query_scalar(EXISTS)
+        .bind(id)
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?);
+    Ok(if count > 0 {
         Deletion::InUse
     } else {
         Deletion::NotFound

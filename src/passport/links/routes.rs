@@ -4,6 +4,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::store;
 use crate::{
     auth::CurrentUser,
+    db::DbError,
     error::{ApiError, ApiResult, Problem},
     http::path::IdPairPath,
     state::AppState,
@@ -31,7 +32,16 @@ async fn link(
     user: CurrentUser,
     IdPairPath(doctor_id, condition_id): IdPairPath,
 ) -> ApiResult<StatusCode> {
-    if store::link(&state.db, user.id, doctor_id, condition_id).await? {
+    let linked = state
+        .db
+        .transaction(async |tx| store::link(tx, user.id, doctor_id, condition_id).await)
+        .await;
+    // A doctor or condition deleted by a concurrent request fails the foreign key: it is gone.
+    let linked = match linked {
+        Err(DbError::ForeignKey(_)) => false,
+        other => other?,
+    };
+    if linked {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
@@ -55,7 +65,11 @@ async fn unlink(
     user: CurrentUser,
     IdPairPath(doctor_id, condition_id): IdPairPath,
 ) -> ApiResult<StatusCode> {
-    if store::unlink(&state.db, user.id, doctor_id, condition_id).await? {
+    let unlinked = state
+        .db
+        .transaction(async |tx| store::unlink(tx, user.id, doctor_id, condition_id).await)
+        .await?;
+    if unlinked {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

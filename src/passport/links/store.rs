@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::{
-    db::{Db, DbError, execute, read},
+    db::{Conn, Db, DbError, read, run},
     types::{Id, Timestamp},
 };
 
@@ -52,84 +52,90 @@ pub async fn conditions_by_doctor(db: &Db, user_id: Id) -> Result<LinkMap, DbErr
     ))
 }
 
-pub async fn doctors_of(db: &Db, user_id: Id, condition_id: Id) -> Result<Vec<Id>, DbError> {
+pub async fn doctors_of(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    condition_id: Id,
+) -> Result<Vec<Id>, DbError> {
     const SQL: &str =
         "SELECT doctor_id FROM doctor_conditions WHERE user_id = $1 AND condition_id = $2";
-    let mut ids: Vec<Id> = read!(db, |conn| sqlx::query_scalar(SQL)
+    let mut ids: Vec<Id> = run!(tx, |conn| sqlx::query_scalar(SQL)
         .bind(user_id)
         .bind(condition_id)
         .fetch_all(conn)
-        .await)?;
+        .await?);
     ids.sort_unstable();
     Ok(ids)
 }
 
-pub async fn conditions_of(db: &Db, user_id: Id, doctor_id: Id) -> Result<Vec<Id>, DbError> {
+pub async fn conditions_of(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    doctor_id: Id,
+) -> Result<Vec<Id>, DbError> {
     const SQL: &str =
         "SELECT condition_id FROM doctor_conditions WHERE user_id = $1 AND doctor_id = $2";
-    let mut ids: Vec<Id> = read!(db, |conn| sqlx::query_scalar(SQL)
+    let mut ids: Vec<Id> = run!(tx, |conn| sqlx::query_scalar(SQL)
         .bind(user_id)
         .bind(doctor_id)
         .fetch_all(conn)
-        .await)?;
+        .await?);
     ids.sort_unstable();
     Ok(ids)
-}
-
-async fn is_linked(db: &Db, user_id: Id, doctor_id: Id, condition_id: Id) -> Result<bool, DbError> {
-    const SQL: &str = "SELECT COUNT(*) FROM doctor_conditions \
-                       WHERE doctor_id = $1 AND condition_id = $2 AND user_id = $3";
-    let count: i64 = read!(db, |conn| sqlx::query_scalar(SQL)
-        .bind(doctor_id)
-        .bind(condition_id)
-        .bind(user_id)
-        .fetch_one(conn)
-        .await)?;
-    Ok(count > 0)
 }
 
 /// Links a doctor to a condition, both the account's own; linking twice is not an error.
 /// Returns false when either record is not the account's (nothing is written then).
-pub async fn link(db: &Db, user_id: Id, doctor_id: Id, condition_id: Id) -> Result<bool, DbError> {
+pub async fn link(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    doctor_id: Id,
+    condition_id: Id,
+) -> Result<bool, DbError> {
     // Ownership and the insert are one statement, so a record deleted meanwhile cannot be linked.
     // SQLite needs the WHERE clause to tell the upsert's ON CONFLICT from a join's ON.
-    const SQL: &str = "INSERT INTO doctor_conditions (doctor_id, condition_id, user_id, created_at) \
+    const INSERT: &str = "INSERT INTO doctor_conditions (doctor_id, condition_id, user_id, created_at) \
                        SELECT d.id, c.id, d.user_id, $4 FROM doctors d JOIN conditions c ON c.user_id = d.user_id \
                        WHERE d.id = $1 AND c.id = $2 AND d.user_id = $3 \
                        ON CONFLICT (doctor_id, condition_id) DO NOTHING";
-    let inserted = execute!(
-        db,
-        sqlx::query(SQL)
-            .bind(doctor_id)
-            .bind(condition_id)
-            .bind(user_id)
-            .bind(Timestamp::now())
-    );
-    match inserted {
-        Ok(0) => is_linked(db, user_id, doctor_id, condition_id).await,
-        Ok(_) => Ok(true),
-        // A concurrent delete of the doctor or the condition: it is gone.
-        Err(DbError::ForeignKey(_)) => Ok(false),
-        Err(err) => Err(err),
+    const LINKED: &str = "SELECT COUNT(*) FROM doctor_conditions \
+                       WHERE doctor_id = $1 AND condition_id = $2 AND user_id = $3";
+    let inserted = run!(tx, |conn| sqlx::query(INSERT)
+        .bind(doctor_id)
+        .bind(condition_id)
+        .bind(user_id)
+        .bind(Timestamp::now())
+        .execute(conn)
+        .await?
+        .rows_affected());
+    if inserted > 0 {
+        return Ok(true);
     }
+    let linked: i64 = run!(tx, |conn| sqlx::query_scalar(LINKED)
+        .bind(doctor_id)
+        .bind(condition_id)
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?);
+    Ok(linked > 0)
 }
 
 /// Removes a link; false when there was none (or either record is not the account's).
 pub async fn unlink(
-    db: &Db,
+    tx: &mut Conn<'_>,
     user_id: Id,
     doctor_id: Id,
     condition_id: Id,
 ) -> Result<bool, DbError> {
     const SQL: &str = "DELETE FROM doctor_conditions \
                        WHERE doctor_id = $1 AND condition_id = $2 AND user_id = $3";
-    let deleted = execute!(
-        db,
-        sqlx::query(SQL)
-            .bind(doctor_id)
-            .bind(condition_id)
-            .bind(user_id)
-    )?;
+    let deleted = run!(tx, |conn| sqlx::query(SQL)
+        .bind(doctor_id)
+        .bind(condition_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected());
     Ok(deleted > 0)
 }
 

@@ -17,9 +17,9 @@ pub fn whole_minutes(value: &Value) -> Result<i64, String> {
         .ok_or_else(|| "must be a whole number of minutes".into())
 }
 
-/// Clocks run a little ahead, so a start up to 5 minutes in the future is still accepted.
-pub fn refuse_future_start(fields: &mut Fields, started_at: Timestamp) {
-    if started_at > Timestamp::now().plus_secs(FUTURE_TOLERANCE_SECS) {
+/// Clocks run a little ahead, so a start up to 5 minutes after `now` is still accepted.
+pub fn refuse_future_start(fields: &mut Fields, started_at: Timestamp, now: Timestamp) {
+    if started_at > now.plus_secs(FUTURE_TOLERANCE_SECS) {
         fields.error(
             "started_at",
             "must not be more than 5 minutes in the future",

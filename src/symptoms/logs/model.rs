@@ -1,11 +1,18 @@
-//! A symptom log as the API shows it, and the documented shapes of its request bodies.
+//! A symptom log as the API shows it, and how a request body becomes one.
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::input::{extent, refuse_future_start, whole_minutes};
 use crate::{
+    error::ApiError,
+    input::{self, Fields, Patch, present},
     pagination::Cursor,
-    symptoms::rules::severity_label,
+    symptoms::{
+        rules::{Extent, new_span, patched_span, severity_label},
+        types::model::SymptomType,
+    },
     types::{Id, Timestamp},
 };
 
@@ -92,6 +99,183 @@ impl SymptomLog {
     }
 }
 
+/// A parsed `POST` body. What it is worth depends on the symptom type it names (which must be
+/// the account's own and active, and gives the default ratings), so problems found while parsing
+/// are kept and reported together with the type's in [`SymptomLogInput::resolve`].
+pub struct SymptomLogInput {
+    fields: Fields,
+    symptom_type_id: Option<Id>,
+    started_at: Timestamp,
+    extent: Extent,
+    severity: Option<i32>,
+    impact: Option<i32>,
+    notes: Option<String>,
+}
+
+impl SymptomLogInput {
+    /// `now` is the server's clock: the default `started_at` and the limit on future times.
+    pub fn parse(body: Map<String, Value>, now: Timestamp) -> Self {
+        let mut fields = Fields::new(body);
+        let symptom_type_id = fields.required("symptom_type_id", input::id);
+        let started_at = fields.optional("started_at", input::timestamp);
+        let duration = fields.optional("duration_minutes", whole_minutes);
+        let ended_at = fields.optional("ended_at", input::timestamp);
+        let severity = fields.optional("severity", input::int_between(1, 10));
+        let impact = fields.optional("impact", input::int_between(1, 10));
+        let confirmed = fields.optional("confirm_long_duration", input::boolean);
+        let notes = fields.optional_text("notes", NOTES_MAX, true);
+
+        let started_at = started_at.unwrap_or(now);
+        refuse_future_start(&mut fields, started_at, now);
+        let extent = extent(
+            &mut fields,
+            started_at,
+            new_span(duration, ended_at),
+            confirmed.unwrap_or(false),
+        );
+        Self {
+            fields,
+            symptom_type_id,
+            started_at,
+            extent,
+            severity,
+            impact,
+            notes,
+        }
+    }
+
+    /// The symptom type to look up, when the body named one.
+    pub fn symptom_type_id(&self) -> Option<Id> {
+        self.symptom_type_id
+    }
+
+    /// The values to store, given the account's symptom type of [`Self::symptom_type_id`]
+    /// (`None` when the account has none of that id).
+    pub fn resolve(self, symptom_type: Option<&SymptomType>) -> Result<LogValues, ApiError> {
+        let mut fields = self.fields;
+        if self.symptom_type_id.is_some() && symptom_type.is_none() {
+            fields.error("symptom_type_id", NO_SUCH_TYPE);
+        }
+        fields.finish()?;
+        let symptom_type = present(symptom_type)?;
+        refuse_inactive(symptom_type)?;
+        Ok(LogValues {
+            symptom_type_id: symptom_type.id,
+            started_at: self.started_at,
+            ended_at: self.extent.ended_at,
+            duration_minutes: self.extent.duration_minutes,
+            severity: self.severity.unwrap_or(symptom_type.default_severity),
+            impact: self.impact.unwrap_or(symptom_type.default_impact),
+            notes: self.notes,
+        })
+    }
+}
+
+/// A parsed `PATCH` body. Its duration rules need the log's current start and duration, so, as
+/// for [`SymptomLogInput`], problems found while parsing are reported together with those in
+/// [`SymptomLogPatch::apply`].
+pub struct SymptomLogPatch {
+    fields: Fields,
+    symptom_type_id: Patch<Id>,
+    started_at: Patch<Timestamp>,
+    duration: Patch<i64>,
+    ended_at: Patch<Timestamp>,
+    severity: Patch<i32>,
+    impact: Patch<i32>,
+    confirmed: bool,
+    notes: Patch<String>,
+}
+
+impl SymptomLogPatch {
+    /// `now` is the server's clock, the limit on future times.
+    pub fn parse(body: Map<String, Value>, now: Timestamp) -> Self {
+        let mut fields = Fields::new(body);
+        let symptom_type_id = fields.patch_required("symptom_type_id", input::id);
+        let started_at = fields.patch_required("started_at", input::timestamp);
+        let duration = fields.patch("duration_minutes", whole_minutes);
+        let ended_at = fields.patch("ended_at", input::timestamp);
+        let severity = fields.patch_required("severity", input::int_between(1, 10));
+        let impact = fields.patch_required("impact", input::int_between(1, 10));
+        let confirmed = fields.optional("confirm_long_duration", input::boolean);
+        let notes = fields.patch_text("notes", NOTES_MAX, true);
+        if let Patch::Set(at) = started_at {
+            refuse_future_start(&mut fields, at, now);
+        }
+        Self {
+            fields,
+            symptom_type_id,
+            started_at,
+            duration,
+            ended_at,
+            severity,
+            impact,
+            confirmed: confirmed.unwrap_or(false),
+            notes,
+        }
+    }
+
+    /// The symptom type the log moves to, when it moves to another one than `current`'s.
+    pub fn new_type_id(&self, current: &SymptomLog) -> Option<Id> {
+        match self.symptom_type_id {
+            Patch::Set(id) if id != current.symptom_type_id => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The log's values after this patch, given the account's symptom type of
+    /// [`Self::new_type_id`] (`None` when it is not moved, or the account has no such type).
+    pub fn apply(
+        self,
+        current: SymptomLog,
+        new_type: Option<&SymptomType>,
+    ) -> Result<LogValues, ApiError> {
+        let moved_to = self.new_type_id(&current);
+        let mut fields = self.fields;
+        let started_at = self.started_at.set_or_keep(current.started_at);
+        let extent = extent(
+            &mut fields,
+            started_at,
+            patched_span(current.duration_minutes, self.duration, self.ended_at),
+            self.confirmed,
+        );
+        if moved_to.is_some() && new_type.is_none() {
+            fields.error("symptom_type_id", NO_SUCH_TYPE);
+        }
+        fields.finish()?;
+        if let Some(new_type) = new_type {
+            refuse_inactive(new_type)?;
+        }
+        Ok(LogValues {
+            symptom_type_id: new_type.map_or(current.symptom_type_id, |t| t.id),
+            started_at,
+            ended_at: extent.ended_at,
+            duration_minutes: extent.duration_minutes,
+            severity: self.severity.set_or_keep(current.severity),
+            impact: self.impact.set_or_keep(current.impact),
+            notes: self.notes.apply(current.notes),
+        })
+    }
+}
+
+const NO_SUCH_TYPE: &str = "no such symptom type";
+
+/// A log names a symptom type the account does not have (or no longer has).
+pub fn unknown_type() -> ApiError {
+    ApiError::field("symptom_type_id", NO_SUCH_TYPE)
+}
+
+fn refuse_inactive(symptom_type: &SymptomType) -> Result<(), ApiError> {
+    if symptom_type.active {
+        Ok(())
+    } else {
+        Err(ApiError::Rule {
+            code: "symptom_type_inactive",
+            field: "symptom_type_id",
+            detail: "this symptom type is inactive: activate it before logging it".into(),
+        })
+    }
+}
+
 /// The stored values of a log (what a create writes and a PATCH replaces).
 #[derive(Clone, Debug)]
 pub struct LogValues {
@@ -116,12 +300,15 @@ pub struct LogFilter {
 
 /// Body of `POST /api/v1/logs/symptoms`. Send `duration_minutes` or `ended_at`, not both; neither
 /// means the symptom is ongoing.
+// Only documents the body: the parsed [`SymptomLogInput`] holds the end and duration derived from
+// it, which is not what a client sends.
 #[derive(ToSchema)]
+#[schema(as = SymptomLogInput)]
 #[expect(
     dead_code,
-    reason = "documents the body; handlers read it field by field"
+    reason = "documents the body; SymptomLogInput::parse reads it"
 )]
-pub struct SymptomLogInput {
+pub struct SymptomLogBody {
     /// An active symptom type of the account.
     symptom_type_id: Id,
     /// Defaults to now; at most 5 minutes in the future.
@@ -148,12 +335,14 @@ pub struct SymptomLogInput {
 /// Body of `PATCH /api/v1/logs/symptoms/{id}` (JSON Merge Patch). A new `duration_minutes` or
 /// `started_at` moves `ended_at`; a new `ended_at` sets the duration; `null` for either makes the
 /// symptom ongoing. Sending values for both `duration_minutes` and `ended_at` is refused.
+// Only documents the body, as `SymptomLogBody` does.
 #[derive(ToSchema)]
+#[schema(as = SymptomLogPatch)]
 #[expect(
     dead_code,
-    reason = "documents the body; handlers read it field by field"
+    reason = "documents the body; SymptomLogPatch::parse reads it"
 )]
-pub struct SymptomLogPatch {
+pub struct SymptomLogPatchBody {
     symptom_type_id: Option<Id>,
     started_at: Option<Timestamp>,
     #[schema(example = 120, minimum = 1, maximum = 1440)]

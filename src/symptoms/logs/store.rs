@@ -1,10 +1,14 @@
 //! The SQL of symptom logs. Every query is scoped to the account in its `WHERE`, and lists page
 //! by keyset on (started_at, id), never by OFFSET.
 
-use super::model::{LogFilter, LogValues, SymptomLog, SymptomLogRow};
+use super::model::{
+    LogFilter, LogValues, SymptomLog, SymptomLogInput, SymptomLogPatch, SymptomLogRow, unknown_type,
+};
 use crate::{
-    db::{Db, DbError, execute, read, transaction},
-    pagination::{Cursor, Page},
+    db::{Conn, Db, DbError, read, run},
+    error::ApiError,
+    pagination::{Cursor, Page, PageQuery},
+    symptoms::types::store as type_store,
     types::{Id, Timestamp},
 };
 
@@ -21,64 +25,65 @@ pub async fn list_logs(
     limit: i64,
     cursor: Option<Cursor>,
 ) -> Result<Page<SymptomLog>, DbError> {
-    let mut sql = format!("{SELECT} WHERE l.user_id = $1");
-    let mut next = 2;
-    let mut placeholder = || {
-        let p = format!("${next}");
-        next += 1;
-        p
-    };
-    if filter.from.is_some() {
-        sql.push_str(&format!(" AND l.started_at >= {}", placeholder()));
-    }
-    if filter.to.is_some() {
-        sql.push_str(&format!(" AND l.started_at < {}", placeholder()));
-    }
-    if filter.symptom_type_id.is_some() {
-        sql.push_str(&format!(" AND l.symptom_type_id = {}", placeholder()));
-    }
-    if cursor.is_some() {
-        let (at, id) = (placeholder(), placeholder());
-        // A row-value comparison, which both databases can answer from the (user, time, id) index.
-        sql.push_str(&format!(" AND (l.started_at, l.id) < ({at}, {id})"));
-    }
-    sql.push_str(&format!(
-        " ORDER BY l.started_at DESC, l.id DESC LIMIT {}",
-        placeholder()
-    ));
-    let rows: Vec<SymptomLogRow> = read!(db, |conn| {
-        let mut query = sqlx::query_as(&sql).bind(user_id);
-        if let Some(from) = filter.from {
-            query = query.bind(from);
-        }
-        if let Some(to) = filter.to {
-            query = query.bind(to);
-        }
-        if let Some(type_id) = filter.symptom_type_id {
-            query = query.bind(type_id);
-        }
-        if let Some(cursor) = cursor {
-            query = query.bind(cursor.at).bind(cursor.id);
-        }
-        query.bind(limit.saturating_add(1)).fetch_all(conn).await
-    })?;
+    let query = PageQuery::new(SELECT, "started_at", user_id)
+        .from(filter.from)
+        .to(filter.to)
+        .matching("symptom_type_id", filter.symptom_type_id)
+        .page(cursor, limit);
+    let rows: Vec<SymptomLogRow> = read!(db, |conn| query
+        .bind(sqlx::query_as(query.sql()))
+        .fetch_all(conn)
+        .await)?;
     let logs = rows.into_iter().map(SymptomLog::from).collect();
     Ok(Page::from_rows(logs, limit, SymptomLog::cursor))
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<SymptomLog>, DbError> {
-    let sql = format!("{SELECT} WHERE l.id = $1 AND l.user_id = $2");
-    let row: Option<SymptomLogRow> = read!(db, |conn| sqlx::query_as(&sql)
+    db.connection(async |conn| find_in(conn, user_id, id, false).await)
+        .await
+}
+
+/// [`find`] on a connection the caller holds; `lock` locks the row until the transaction ends.
+async fn find_in(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    id: Id,
+    lock: bool,
+) -> Result<Option<SymptomLog>, DbError> {
+    // Only the log's own row is locked, not its symptom type's.
+    let lock = if lock {
+        tx.lock_clause("l")
+    } else {
+        String::new()
+    };
+    let sql = format!("{SELECT} WHERE l.id = $1 AND l.user_id = $2{lock}");
+    let row: Option<SymptomLogRow> = run!(tx, |conn| sqlx::query_as(&sql)
         .bind(id)
         .bind(user_id)
         .fetch_optional(conn)
-        .await)?;
+        .await?);
     Ok(row.map(SymptomLog::from))
 }
 
-/// Writes a new log; `None` when the symptom type is not the account's own.
+/// Writes a new log after judging it against the symptom type it names.
 pub async fn insert(
-    db: &Db,
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    new: SymptomLogInput,
+) -> Result<SymptomLog, ApiError> {
+    let symptom_type = match new.symptom_type_id() {
+        Some(type_id) => type_store::find_in(tx, user_id, type_id).await?,
+        None => None,
+    };
+    let values = new.resolve(symptom_type.as_ref())?;
+    insert_values(tx, user_id, &values)
+        .await?
+        .ok_or_else(unknown_type)
+}
+
+/// Writes a log of values already judged; `None` when the symptom type is not the account's own.
+pub async fn insert_values(
+    tx: &mut Conn<'_>,
     user_id: Id,
     values: &LogValues,
 ) -> Result<Option<SymptomLog>, DbError> {
@@ -91,89 +96,72 @@ pub async fn insert(
          RETURNING id, symptom_type_id, \
          (SELECT name FROM symptom_types t WHERE t.id = symptom_logs.symptom_type_id) AS symptom_name, \
          started_at, ended_at, duration_minutes, severity, impact, notes, created_at, updated_at";
-    let row: Option<SymptomLogRow> = transaction!(db, |tx| {
-        sqlx::query_as(INSERT)
-            .bind(Id::new())
-            .bind(user_id)
-            .bind(values.symptom_type_id)
-            .bind(values.started_at)
-            .bind(values.ended_at)
-            .bind(values.duration_minutes)
-            .bind(values.severity)
-            .bind(values.impact)
-            .bind(&values.notes)
-            .bind(Timestamp::now())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(DbError::from)?
-    });
+    let row: Option<SymptomLogRow> = run!(tx, |conn| sqlx::query_as(INSERT)
+        .bind(Id::new())
+        .bind(user_id)
+        .bind(values.symptom_type_id)
+        .bind(values.started_at)
+        .bind(values.ended_at)
+        .bind(values.duration_minutes)
+        .bind(values.severity)
+        .bind(values.impact)
+        .bind(&values.notes)
+        .bind(Timestamp::now())
+        .fetch_optional(conn)
+        .await?);
     Ok(row.map(SymptomLog::from))
 }
 
-/// What an update found.
-pub enum Updated {
-    Log(SymptomLog),
-    NotFound,
-    /// The new symptom type is not the account's own.
-    UnknownType,
-}
-
-/// Replaces every stored value of a log.
-pub async fn update(db: &Db, user_id: Id, id: Id, values: &LogValues) -> Result<Updated, DbError> {
+/// Applies a merge patch to the row as it is inside the transaction, so that two concurrent
+/// patches of different fields both land; `None` when the account has no such log.
+pub async fn update(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    id: Id,
+    patch: SymptomLogPatch,
+) -> Result<Option<SymptomLog>, ApiError> {
     const UPDATE: &str = "UPDATE symptom_logs SET symptom_type_id = $3, started_at = $4, ended_at = $5, \
          duration_minutes = $6, severity = $7, impact = $8, notes = $9, updated_at = $10 \
          WHERE id = $1 AND user_id = $2 \
          AND EXISTS (SELECT 1 FROM symptom_types t WHERE t.id = $3 AND t.user_id = $2)";
-    const EXISTS: &str = "SELECT COUNT(*) FROM symptom_logs WHERE id = $1 AND user_id = $2";
-    let sql = format!("{SELECT} WHERE l.id = $1 AND l.user_id = $2");
-    let outcome = transaction!(db, |tx| {
-        let updated = sqlx::query(UPDATE)
-            .bind(id)
-            .bind(user_id)
-            .bind(values.symptom_type_id)
-            .bind(values.started_at)
-            .bind(values.ended_at)
-            .bind(values.duration_minutes)
-            .bind(values.severity)
-            .bind(values.impact)
-            .bind(&values.notes)
-            .bind(Timestamp::now())
-            .execute(&mut *tx)
-            .await
-            .map_err(DbError::from)?
-            .rows_affected();
-        if updated == 0 {
-            let count: i64 = sqlx::query_scalar(EXISTS)
-                .bind(id)
-                .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(DbError::from)?;
-            if count == 0 {
-                Updated::NotFound
-            } else {
-                Updated::UnknownType
-            }
-        } else {
-            let row: Option<SymptomLogRow> = sqlx::query_as(&sql)
-                .bind(id)
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(DbError::from)?;
-            row.map_or(Updated::NotFound, |row| Updated::Log(row.into()))
-        }
-    });
-    Ok(outcome)
+    let Some(current) = find_in(tx, user_id, id, true).await? else {
+        return Ok(None);
+    };
+    let new_type = match patch.new_type_id(&current) {
+        Some(type_id) => type_store::find_in(tx, user_id, type_id).await?,
+        None => None,
+    };
+    let values = patch.apply(current, new_type.as_ref())?;
+    let updated = run!(tx, |conn| sqlx::query(UPDATE)
+        .bind(id)
+        .bind(user_id)
+        .bind(values.symptom_type_id)
+        .bind(values.started_at)
+        .bind(values.ended_at)
+        .bind(values.duration_minutes)
+        .bind(values.severity)
+        .bind(values.impact)
+        .bind(&values.notes)
+        .bind(Timestamp::now())
+        .execute(conn)
+        .await
+        .map_err(DbError::from)?
+        .rows_affected());
+    if updated == 0 {
+        return Err(unknown_type());
+    }
+    Ok(find_in(tx, user_id, id, false).await?)
 }
 
 /// Deletes a log; false when the account has no such log.
-pub async fn delete(db: &Db, user_id: Id, id: Id) -> Result<bool, DbError> {
-    let deleted = execute!(
-        db,
-        sqlx::query("DELETE FROM symptom_logs WHERE id = $1 AND user_id = $2")
-            .bind(id)
-            .bind(user_id)
-    )?;
+pub async fn delete(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<bool, DbError> {
+    let deleted = run!(tx, |conn| sqlx::query(
+        "DELETE FROM symptom_logs WHERE id = $1 AND user_id = $2"
+    )
+    .bind(id)
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected());
     Ok(deleted > 0)
 }

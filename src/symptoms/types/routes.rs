@@ -4,17 +4,15 @@ use axum::{Json, extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{
-        CATEGORY_MAX, DEFAULT_RATING, DESCRIPTION_MAX, NAME_MAX, NewSymptomType, SymptomType,
-        SymptomTypeInput, SymptomTypePatch, TypeFilter,
-    },
+    model::{NAME_MAX, SymptomType, SymptomTypeInput, SymptomTypePatch, TypeFilter},
     store::{self, Removal},
 };
 use crate::{
     auth::CurrentUser,
+    db::DbError,
     error::{ApiError, ApiResult, Problem},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
-    input::{self, Fields, present},
+    input,
     pagination::Items,
     state::AppState,
     types::Id,
@@ -69,23 +67,11 @@ async fn create_type(
     user: CurrentUser,
     JsonObject(body): JsonObject,
 ) -> ApiResult<(StatusCode, Json<SymptomType>)> {
-    let mut fields = Fields::new(body);
-    let name = fields.required("name", input::name(NAME_MAX));
-    let description = fields.optional_text("description", DESCRIPTION_MAX, true);
-    let category = fields.optional_text("category", CATEGORY_MAX, false);
-    let default_severity = fields.optional("default_severity", input::int_between(1, 10));
-    let default_impact = fields.optional("default_impact", input::int_between(1, 10));
-    let active = fields.optional("active", input::boolean);
-    fields.finish()?;
-    let new = NewSymptomType {
-        name: present(name)?,
-        description,
-        category,
-        default_severity: default_severity.unwrap_or(DEFAULT_RATING),
-        default_impact: default_impact.unwrap_or(DEFAULT_RATING),
-        active: active.unwrap_or(true),
-    };
-    let created = store::insert(&state.db, user.id, &new).await?;
+    let new = SymptomTypeInput::parse(body)?;
+    let created = state
+        .db
+        .transaction(async |tx| store::insert(tx, user.id, &new).await)
+        .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -127,30 +113,11 @@ async fn update_type(
     IdPath(id): IdPath,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<SymptomType>> {
-    let mut fields = Fields::new(body);
-    let name = fields.patch_required("name", input::name(NAME_MAX));
-    let description = fields.patch_text("description", DESCRIPTION_MAX, true);
-    let category = fields.patch_text("category", CATEGORY_MAX, false);
-    let default_severity = fields.patch_required("default_severity", input::int_between(1, 10));
-    let default_impact = fields.patch_required("default_impact", input::int_between(1, 10));
-    let active = fields.patch_required("active", input::boolean);
-    fields.finish()?;
-    let current = store::find(&state.db, user.id, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let values = NewSymptomType {
-        name: name.apply(Some(current.name)).unwrap_or_default(),
-        description: description.apply(current.description),
-        category: category.apply(current.category),
-        default_severity: default_severity
-            .apply(Some(current.default_severity))
-            .unwrap_or(DEFAULT_RATING),
-        default_impact: default_impact
-            .apply(Some(current.default_impact))
-            .unwrap_or(DEFAULT_RATING),
-        active: active.apply(Some(current.active)).unwrap_or(true),
-    };
-    let updated = store::update(&state.db, user.id, id, &values).await?;
+    let patch = SymptomTypePatch::parse(body)?;
+    let updated = state
+        .db
+        .transaction(async |tx| store::update(tx, user.id, id, patch).await)
+        .await?;
     updated.map(Json).ok_or(ApiError::NotFound)
 }
 
@@ -168,7 +135,21 @@ async fn delete_type(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    match store::remove(&state.db, user.id, id).await? {
+    let removed = state
+        .db
+        .transaction(async |tx| store::delete(tx, user.id, id).await)
+        .await;
+    let removal = match removed {
+        // A log written concurrently makes the foreign key refuse the delete: keep the type then.
+        Err(DbError::ForeignKey(_)) => {
+            state
+                .db
+                .transaction(async |tx| store::deactivate(tx, user.id, id).await)
+                .await?
+        }
+        other => other?,
+    };
+    match removal {
         Removal::Deleted | Removal::Deactivated => Ok(StatusCode::NO_CONTENT),
         Removal::NotFound => Err(ApiError::NotFound),
     }

@@ -1,8 +1,8 @@
 //! The SQL of symptom types. Every query is scoped to the account in its `WHERE`.
 
-use super::model::{NewSymptomType, SymptomType, TypeFilter};
+use super::model::{SymptomType, SymptomTypeInput, SymptomTypePatch, TypeFilter};
 use crate::{
-    db::{Db, DbError, on_writer, read},
+    db::{Conn, Db, DbError, read, run},
     input::name_key,
     types::{Id, Timestamp},
 };
@@ -48,20 +48,34 @@ pub async fn list(db: &Db, user_id: Id, filter: &TypeFilter) -> Result<Vec<Sympt
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<SymptomType>, DbError> {
+    db.connection(async |conn| find_in(conn, user_id, id).await)
+        .await
+}
+
+/// [`find`] on a connection the caller holds (inside its transaction).
+pub async fn find_in(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    id: Id,
+) -> Result<Option<SymptomType>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM symptom_types WHERE id = $1 AND user_id = $2");
-    Ok(read!(db, |conn| sqlx::query_as(&sql)
+    Ok(run!(tx, |conn| sqlx::query_as(&sql)
         .bind(id)
         .bind(user_id)
         .fetch_optional(conn)
-        .await)?)
+        .await?))
 }
 
-pub async fn insert(db: &Db, user_id: Id, new: &NewSymptomType) -> Result<SymptomType, DbError> {
+pub async fn insert(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    new: &SymptomTypeInput,
+) -> Result<SymptomType, DbError> {
     let sql = format!(
         "INSERT INTO symptom_types (id, user_id, name, name_key, description, category, default_severity, default_impact, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {COLUMNS}"
     );
-    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
+    Ok(run!(tx, |conn| sqlx::query_as(&sql)
         .bind(Id::new())
         .bind(user_id)
         .bind(&new.name)
@@ -73,34 +87,48 @@ pub async fn insert(db: &Db, user_id: Id, new: &NewSymptomType) -> Result<Sympto
         .bind(new.active)
         .bind(Timestamp::now())
         .fetch_one(conn)
-        .await)?)
+        .await?))
 }
 
-/// Replaces every editable value; `None` when the account has no such type.
+/// Applies a merge patch to the row as it is inside the transaction, so that two concurrent
+/// patches of different fields both land; `None` when the account has no such type.
 pub async fn update(
-    db: &Db,
+    tx: &mut Conn<'_>,
     user_id: Id,
     id: Id,
-    values: &NewSymptomType,
+    patch: SymptomTypePatch,
 ) -> Result<Option<SymptomType>, DbError> {
-    let sql = format!(
+    let current = format!(
+        "SELECT {COLUMNS} FROM symptom_types WHERE id = $1 AND user_id = $2{}",
+        tx.lock_clause("symptom_types")
+    );
+    let write = format!(
         "UPDATE symptom_types SET name = $3, name_key = $4, description = $5, category = $6, \
          default_severity = $7, default_impact = $8, active = $9, updated_at = $10 \
          WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
-    Ok(on_writer!(db, |conn| sqlx::query_as(&sql)
+    let current: Option<SymptomType> = run!(tx, |conn| sqlx::query_as(&current)
         .bind(id)
         .bind(user_id)
-        .bind(&values.name)
-        .bind(name_key(&values.name))
-        .bind(&values.description)
-        .bind(&values.category)
-        .bind(values.default_severity)
-        .bind(values.default_impact)
-        .bind(values.active)
+        .fetch_optional(conn)
+        .await?);
+    let Some(current) = current else {
+        return Ok(None);
+    };
+    let next = patch.apply(current);
+    Ok(run!(tx, |conn| sqlx::query_as(&write)
+        .bind(id)
+        .bind(user_id)
+        .bind(&next.name)
+        .bind(name_key(&next.name))
+        .bind(&next.description)
+        .bind(&next.category)
+        .bind(next.default_severity)
+        .bind(next.default_impact)
+        .bind(next.active)
         .bind(Timestamp::now())
         .fetch_optional(conn)
-        .await)?)
+        .await?))
 }
 
 /// What `DELETE` did to a symptom type.
@@ -112,31 +140,36 @@ pub enum Removal {
     NotFound,
 }
 
-pub async fn remove(db: &Db, user_id: Id, id: Id) -> Result<Removal, DbError> {
+/// Deletes a type no log refers to, and deactivates one that logs refer to. A log written by a
+/// concurrent request after the check fails the foreign key (`DbError::ForeignKey`); callers
+/// then [`deactivate`] it instead.
+pub async fn delete(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<Removal, DbError> {
     const DELETE_UNUSED: &str = "DELETE FROM symptom_types WHERE id = $1 AND user_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM symptom_logs WHERE symptom_type_id = $1)";
-    const DEACTIVATE: &str =
-        "UPDATE symptom_types SET active = $3, updated_at = $4 WHERE id = $1 AND user_id = $2";
-    let deleted = on_writer!(db, |conn| sqlx::query(DELETE_UNUSED)
+    let deleted = run!(tx, |conn| sqlx::query(DELETE_UNUSED)
         .bind(id)
         .bind(user_id)
         .execute(conn)
-        .await
-        .map(|r| r.rows_affected()));
-    match deleted {
-        Ok(1..) => return Ok(Removal::Deleted),
-        // A log written concurrently makes the foreign key refuse the delete: keep the type then.
-        Ok(0) | Err(DbError::ForeignKey(_)) => {}
-        Err(other) => return Err(other),
+        .await?
+        .rows_affected());
+    if deleted > 0 {
+        return Ok(Removal::Deleted);
     }
-    let deactivated = on_writer!(db, |conn| sqlx::query(DEACTIVATE)
+    deactivate(tx, user_id, id).await
+}
+
+/// Keeps a type but offers it for no new logs.
+pub async fn deactivate(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<Removal, DbError> {
+    const DEACTIVATE: &str =
+        "UPDATE symptom_types SET active = $3, updated_at = $4 WHERE id = $1 AND user_id = $2";
+    let deactivated = run!(tx, |conn| sqlx::query(DEACTIVATE)
         .bind(id)
         .bind(user_id)
         .bind(false)
         .bind(Timestamp::now())
         .execute(conn)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .await?
+        .rows_affected());
     Ok(if deactivated == 0 {
         Removal::NotFound
     } else {

@@ -1,14 +1,16 @@
 //! Demo accounts: created on request with their own data, deleted by a sweep once expired.
 
+pub mod data;
+mod seed;
+
 use std::time::Duration;
 
-use super::{
-    demo_data, demo_store,
-    email::Email,
-    users::{self, User},
-};
 use crate::{
-    db::Db,
+    auth::{
+        email::Email,
+        users::{self, User},
+    },
+    db::{Db, DbError, run},
     error::ApiError,
     state::AppState,
     types::{Id, Timestamp},
@@ -19,10 +21,9 @@ pub async fn create_account(state: &AppState) -> Result<User, ApiError> {
     let lifetime = i64::try_from(state.config.demo_lifetime.as_secs()).unwrap_or(i64::MAX);
     let email = Email::for_demo(&Id::new());
     let now = Timestamp::now();
-    let data = demo_data::generate(rand::random(), now);
+    let data = data::generate(rand::random(), now);
     let user =
-        demo_store::insert_with_sample_data(&state.db, &email, now.plus_secs(lifetime), &data)
-            .await?;
+        seed::insert_with_sample_data(&state.db, &email, now.plus_secs(lifetime), &data).await?;
     Ok(user)
 }
 
@@ -41,13 +42,17 @@ pub async fn sweep(db: &Db) -> Result<u64, ApiError> {
             break;
         }
     }
-    crate::db::execute!(
-        db,
-        sqlx::query(
+    db.transaction(async |tx| -> Result<(), DbError> {
+        run!(tx, |conn| sqlx::query(
             "DELETE FROM sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1"
         )
         .bind(now)
-    )?;
+        .execute(conn)
+        .await?
+        .rows_affected());
+        Ok(())
+    })
+    .await?;
     Ok(deleted)
 }
 

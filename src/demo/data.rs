@@ -8,7 +8,10 @@
 
 use jiff::Span;
 
-use crate::types::{Date, Timestamp};
+use crate::{
+    passport::conditions::model::ConditionStatus,
+    types::{Date, Timestamp},
+};
 
 /// Logs cover this many calendar days (UTC), today included.
 pub const DAYS: i64 = 14;
@@ -28,7 +31,7 @@ pub struct SampleData {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SampleCondition {
     pub name: &'static str,
-    pub status: &'static str,
+    pub status: ConditionStatus,
     pub diagnosed_on: Date,
     pub notes: Option<&'static str>,
 }
@@ -386,13 +389,13 @@ pub fn generate(seed: u64, now: Timestamp) -> SampleData {
         conditions: vec![
             SampleCondition {
                 name: "Migraine",
-                status: "active",
+                status: ConditionStatus::Active,
                 diagnosed_on: days_before_today(3 * 365 + 40),
                 notes: Some("Triggers: lack of sleep, bright light, skipped meals"),
             },
             SampleCondition {
                 name: "Hay fever",
-                status: "active",
+                status: ConditionStatus::Active,
                 diagnosed_on: days_before_today(8 * 365 + 120),
                 notes: Some("Birch and grass pollen, worst from April to June"),
             },
