@@ -1772,7 +1772,8 @@ export interface components {
         /** @description Body of `PATCH /api/v1/me` (JSON Merge Patch). */
         ProfilePatch: {
             /**
-             * @description 1 to 80 characters; `null` or blank clears it.
+             * @description 1 to 80 characters with a visible one and no bidirectional control; `null` or blank clears
+             *     it.
              * @example Jan
              */
             display_name?: string | null;
@@ -1795,7 +1796,8 @@ export interface components {
              */
             password: string;
             /**
-             * @description At most 80 characters; blank means none (stored as `null`).
+             * @description At most 80 characters with a visible one and no bidirectional control; blank means none
+             *     (stored as `null`).
              * @example Jan
              */
             display_name?: string | null;
@@ -4109,6 +4111,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate_limited`, with `Retry-After`: password checks draw on the sign-in budget of the client address; nothing was deleted */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -4298,6 +4310,16 @@ export interface operations {
             };
             /** @description `account_locked`, with `Retry-After` */
             423: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`, with `Retry-After`: password checks draw on the sign-in budget of the client address */
+            429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;

@@ -4,6 +4,8 @@
 #   scripts/pg-throwaway.sh restart "$PG_THROWAWAY_DIR"   # fast shutdown, then start again
 #   scripts/pg-throwaway.sh stop "$PG_THROWAWAY_DIR"
 # PostgreSQL refuses to run as root, so the server runs as the `postgres` user.
+# The cluster sorts text by ICU's en-US collation, not byte order, as a production server
+# usually does: the tests then prove that lists order identically on both databases.
 set -euo pipefail
 
 find_bin() {
@@ -23,7 +25,8 @@ case "${1:-}" in
     dir=$(mktemp -d /tmp/medtracker-pg.XXXXXX)
     chown postgres "$dir" 2>/dev/null || true
     if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); else as_pg=(); fi
-    "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+    "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 \
+      --locale=C.UTF-8 --locale-provider=icu --icu-locale=en-US >/dev/null
     "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" \
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" -w start >/dev/null
     echo "export PG_THROWAWAY_DIR=$dir"

@@ -28,7 +28,7 @@ use crate::{
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport, report, schedules,
+    passport, rekey, report, schedules,
     state::{AppState, BODY_LIMIT_BYTES, Inner},
     symptoms, telemetry, trends,
 };
@@ -41,6 +41,8 @@ pub enum StartError {
     Database(#[from] db::DbError),
     #[error("cannot apply migrations: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Rekey(#[from] rekey::RekeyError),
     #[error("cannot bind {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -85,6 +87,10 @@ impl App {
         let metrics = telemetry::metrics_handle();
         let db = db::connect(&config).await.map_err(StartError::Database)?;
         db::migrate(&db).await?;
+        rekey::run(&db).await?;
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
+        }
         let lockout = Lockout::load(&db, &config).await?;
         let hasher = PasswordHasher::new().map_err(|e| StartError::Other(e.to_string()))?;
         let listener = TcpListener::bind(config.bind_addr)

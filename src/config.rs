@@ -173,6 +173,18 @@ impl Config {
     pub fn is_production(&self) -> bool {
         self.app_env == AppEnv::Production
     }
+
+    /// Settings that are valid but risky, each as one line for the start-up log.
+    pub fn warnings(&self) -> Vec<&'static str> {
+        let mut warnings = Vec::new();
+        if self.is_production() && self.metrics_token.is_none() {
+            warnings.push(
+                "METRICS_TOKEN is not set: /metrics is open to anyone who can reach this server; \
+                 set METRICS_TOKEN or keep /metrics off the public network",
+            );
+        }
+        warnings
+    }
 }
 
 struct VarReader<'a> {
@@ -432,6 +444,24 @@ mod tests {
         assert_eq!(config.db_acquire_timeout, secs(5));
         let test = Config::from_vars(&vars(&[("APP_ENV", "test")])).expect("valid");
         assert_eq!(test.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn production_without_a_metrics_token_is_warned_about() {
+        let production = [
+            ("APP_ENV", "production"),
+            ("PUBLIC_URL", "https://diary.example.org"),
+        ];
+        let open = Config::from_vars(&vars(&production)).expect("valid");
+        let warnings = open.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("METRICS_TOKEN"), "{warnings:?}");
+
+        let with_token = [production.as_slice(), &[("METRICS_TOKEN", "t0ken")]].concat();
+        let guarded = Config::from_vars(&vars(&with_token)).expect("valid");
+        assert!(guarded.warnings().is_empty());
+        let development = Config::from_vars(&vars(&[])).expect("valid");
+        assert!(development.warnings().is_empty(), "only production warns");
     }
 
     #[test]

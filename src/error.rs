@@ -268,6 +268,13 @@ impl From<DbError> for ApiError {
             }
             // Storage faults were logged, with their cause, where they were classified.
             err if err.is_unavailable() => Self::Unavailable,
+            // Handlers check what a write refers to before writing, so a foreign key that still
+            // fails names a row deleted in between: most often the account itself, deleted while
+            // this request of its was in flight. The request answers as if the row were gone.
+            DbError::ForeignKey(cause) => {
+                tracing::info!(error = %cause, "a write referred to a row deleted meanwhile");
+                Self::NotFound
+            }
             other => Self::internal(other),
         }
     }

@@ -3,7 +3,10 @@
 //! Handlers read each field with a parser from this module, then call [`Fields::finish`], which
 //! also rejects every field nobody read (unknown fields, including server-owned ones).
 
+use caseless::default_case_fold_str;
 use serde_json::{Map, Value};
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use crate::{
     error::{ApiError, FieldError},
@@ -110,6 +113,21 @@ impl Fields {
     pub fn optional_text(&mut self, field: &str, max: usize, multiline: bool) -> Option<String> {
         self.optional(field, |v| optional_text(v, max, multiline))
             .flatten()
+    }
+
+    /// An optional name (`display_name`): absent, null and blank mean "none"; otherwise the
+    /// rules of [`name`].
+    pub fn optional_name(&mut self, field: &str, max: usize) -> Option<String> {
+        self.optional(field, |v| optional_name(v, max)).flatten()
+    }
+
+    /// A PATCH of an optional name: `null` and blank clear it.
+    pub fn patch_name(&mut self, field: &str, max: usize) -> Patch<String> {
+        match self.patch(field, |v| optional_name(v, max)) {
+            Patch::Set(None) | Patch::Clear => Patch::Clear,
+            Patch::Set(Some(text)) => Patch::Set(text),
+            Patch::Absent => Patch::Absent,
+        }
     }
 
     /// A PATCH of a field the record must always have: `null` is refused.
@@ -274,9 +292,64 @@ pub fn parse_timezone(raw: &str) -> Option<String> {
     tz.iana_name().map(str::to_owned)
 }
 
-/// The per-account uniqueness key of a name (contract §1): Unicode lower-casing of the trimmed name.
+/// Characters Unicode counts as letters or symbols that render as nothing at all.
+const BLANK_FILLERS: [char; 5] = ['\u{115F}', '\u{1160}', '\u{2800}', '\u{3164}', '\u{FFA0}'];
+
+/// Whether `c` shows as something: not whitespace, not a separator, control or format character
+/// (zero-width spaces and joiners are format characters), not a blank filler.
+pub fn is_visible(c: char) -> bool {
+    !(c.is_whitespace()
+        || BLANK_FILLERS.contains(&c)
+        || matches!(c.general_category_group(), GeneralCategoryGroup::Separator)
+        || matches!(
+            c.general_category(),
+            unicode_properties::GeneralCategory::Control
+                | unicode_properties::GeneralCategory::Format
+        ))
+}
+
+/// The embedding, override and isolate controls, which reorder what follows them on screen
+/// ("Ibu\u{202E}profen" shows as something else than it is).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn check_name(text: &str) -> Parsed<()> {
+    if text.chars().any(is_bidi_control) {
+        return Err("must not contain bidirectional control characters".into());
+    }
+    if !text.chars().any(is_visible) {
+        return Err("must contain a visible character".into());
+    }
+    Ok(())
+}
+
+/// A required name: a [`text`] value that contains a visible character and no bidirectional
+/// control.
+pub fn name(max: usize) -> impl FnOnce(&Value) -> Parsed<String> {
+    move |value| {
+        let text = text(max, false)(value)?;
+        check_name(&text)?;
+        Ok(text)
+    }
+}
+
+/// An optional name: blank after trimming is `None`; anything else follows [`name`]'s rules.
+pub fn optional_name(value: &Value, max: usize) -> Parsed<Option<String>> {
+    let text = optional_text(value, max, false)?;
+    if let Some(text) = &text {
+        check_name(text)?;
+    }
+    Ok(text)
+}
+
+/// The per-account uniqueness key of a name: Unicode NFKC, then full case folding, of the trimmed
+/// name. Compatibility forms ("Ａspirin", the ligature in "ﬁx"), composed and decomposed accents
+/// and case all meet in one key; a second NFKC makes the result stable, since folding can undo a
+/// normal form. Lists order by this key byte-wise, the same on both databases.
 pub fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
+    let folded = default_case_fold_str(&name.trim().nfkc().collect::<String>());
+    folded.nfkc().collect()
 }
 
 #[cfg(test)]
@@ -357,5 +430,48 @@ mod tests {
     #[test]
     fn name_keys_fold_unicode_case() {
         assert_eq!(name_key(" Ärzte "), name_key("ärzte"));
+    }
+
+    #[test]
+    fn name_keys_fold_look_alikes_into_one() {
+        for (a, b) in [
+            ("Ａspirin", "aspirin"),
+            ("ASPIRIN", "aspirin"),
+            ("Cafe\u{301}", "Café"),
+            ("ﬁx", "fix"),
+            ("Straße", "STRASSE"),
+        ] {
+            assert_eq!(name_key(a), name_key(b), "{a} / {b}");
+        }
+        assert_eq!(name_key("Ａspirin"), "aspirin");
+        assert_ne!(name_key("aspirin"), name_key("asprin"));
+        // Idempotent, so that recomputing a stored key changes nothing.
+        for name in ["Ａspirin", "Café", "ﬁx", "ǅ", "ΐ", "ẞ"] {
+            assert_eq!(name_key(&name_key(name)), name_key(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_need_a_visible_character_and_no_bidi_control() {
+        let parse = |raw: &str| name(100)(&json!(raw));
+        assert_eq!(parse(" Ibuprofen "), Ok("Ibuprofen".into()));
+        assert_eq!(parse("Ä"), Ok("Ä".into()));
+        for raw in [
+            "\u{200B}",
+            "\u{200B}\u{200D}",
+            "\u{2800}",
+            "\u{3164}",
+            "\u{115F}\u{1160}",
+            "\u{FFA0}",
+            "\u{00A0}",
+            "\u{2028}",
+            "\u{FEFF}",
+            "Ibu\u{202E}profen",
+            "\u{2066}x\u{2069}",
+        ] {
+            assert!(parse(raw).is_err(), "{raw:?}");
+        }
+        assert_eq!(optional_name(&json!("  "), 80), Ok(None));
+        assert!(optional_name(&json!("\u{200B}"), 80).is_err());
     }
 }

@@ -17,6 +17,7 @@ pub mod medications;
 pub mod openapi;
 pub mod pagination;
 pub mod passport;
+pub mod rekey;
 pub mod report;
 pub mod schedules;
 pub mod state;

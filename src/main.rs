@@ -64,6 +64,9 @@ async fn migrate(config: &Config) -> Result<(), String> {
     db::migrate(&db)
         .await
         .map_err(|e| format!("cannot apply migrations: {e}"))?;
+    medtracker::rekey::run(&db)
+        .await
+        .map_err(|e| e.to_string())?;
     db.close().await;
     tracing::info!("migrations applied");
     Ok(())

@@ -9,6 +9,21 @@ if body then
   wrk.headers["Content-Type"] = "application/json"
 end
 
+-- BODIES (one JSON body per line) replaces BODY: each thread sends them in turn, so that a login
+-- flood signs in many accounts, as a crowd would, rather than queueing on one email's lockout.
+local bodies = {}
+for line in string.gmatch(os.getenv("BODIES") or "", "[^\n]+") do
+  bodies[#bodies + 1] = line
+end
+if #bodies > 0 then
+  wrk.headers["Content-Type"] = "application/json"
+  local next_body = 0
+  function request()
+    next_body = next_body % #bodies + 1
+    return wrk.format(nil, nil, nil, bodies[next_body])
+  end
+end
+
 -- DELAY_MS makes a connection pause before each request: a light probe rather than a load.
 local pause = tonumber(os.getenv("DELAY_MS") or "0")
 if pause > 0 then

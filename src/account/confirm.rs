@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use crate::{
     audit::{self, AuditEvent},
-    auth::{email::Email, users::Credentials},
+    auth::{email::Email, lockout::Checked, users::Credentials},
     error::{ApiError, ApiResult},
     state::AppState,
 };
@@ -33,6 +33,7 @@ pub async fn confirm_password(
             "a demo account has no password",
         ));
     };
+    state.rate_limiters.check_password(ip, confirmation.event)?;
     let email = Email::from_trusted(account.email.clone());
     let email_key = state.lockout.email_key(&email);
     let failure = |reason| {
@@ -42,30 +43,38 @@ pub async fn confirm_password(
             .ip(ip)
             .reason(reason)
     };
-    if let Some(locked) = state.lockout.check(&state.db, &email_key).await? {
-        audit::record(&state.db, failure("locked")).await;
-        return Err(ApiError::AccountLocked {
-            retry_after_secs: locked.retry_after_secs,
-        });
-    }
-    if state.hasher.verify(password, Some(hash)).await? {
-        state.lockout.reset(&state.db, &email_key).await?;
-        return Ok(());
-    }
-    if let Some(locked) = state.lockout.record_failure(&state.db, &email_key).await? {
-        crate::telemetry::security_event("account_lockout", "medium");
-        audit::record(
-            &state.db,
-            AuditEvent::new("auth.lockout.trigger")
-                .user(account.id)
-                .email(email.as_str())
-                .ip(ip)
-                .reason("too_many_failures"),
-        )
-        .await;
-        return Err(ApiError::AccountLocked {
-            retry_after_secs: locked.retry_after_secs,
-        });
+    let hasher = state.hasher.clone();
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    let checked = state
+        .lockout
+        .check(&state.db, &email_key, async move {
+            hasher.verify(&password, Some(&hash)).await
+        })
+        .await?;
+    match checked {
+        Checked::Verified => return Ok(()),
+        Checked::Wrong => {}
+        Checked::Refused(locked) => {
+            audit::record(&state.db, failure("locked")).await;
+            return Err(ApiError::AccountLocked {
+                retry_after_secs: locked.retry_after_secs,
+            });
+        }
+        Checked::LockStarted(locked) => {
+            crate::telemetry::security_event("account_lockout", "medium");
+            audit::record(
+                &state.db,
+                AuditEvent::new("auth.lockout.trigger")
+                    .user(account.id)
+                    .email(email.as_str())
+                    .ip(ip)
+                    .reason("too_many_failures"),
+            )
+            .await;
+            return Err(ApiError::AccountLocked {
+                retry_after_secs: locked.retry_after_secs,
+            });
+        }
     }
     audit::record(&state.db, failure("invalid_password")).await;
     Err(ApiError::field(

@@ -91,6 +91,7 @@ fn session_error(err: tower_sessions::session::Error) -> ApiError {
         (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a wrong `current_password` (counts toward the lockout; a demo account has none) or a weak `new_password`", body = Problem, content_type = "application/problem+json"),
         (status = 423, description = "`account_locked`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`: password checks draw on the sign-in budget of the client address", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn change_password(
     State(state): State<AppState>,
@@ -167,6 +168,7 @@ async fn logout_all(
         (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a missing or wrong `password` (counts toward the lockout); nothing was deleted", body = Problem, content_type = "application/problem+json"),
         (status = 423, description = "`account_locked`, with `Retry-After`; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`: password checks draw on the sign-in budget of the client address; nothing was deleted", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_account(
     State(state): State<AppState>,

@@ -39,7 +39,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     reason = "documents the body; handlers read it field by field"
 )]
 pub struct ProfilePatch {
-    /// 1 to 80 characters; `null` or blank clears it.
+    /// 1 to 80 characters with a visible one and no bidirectional control; `null` or blank clears
+    /// it.
     #[schema(example = "Jan", max_length = 80)]
     display_name: Option<String>,
     /// IANA time zone name; it cannot be cleared (`null` is 422).
@@ -78,7 +79,7 @@ async fn update_me(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<UserEnvelope>> {
     let mut fields = Fields::new(body);
-    let display_name = fields.patch_text("display_name", 80, false);
+    let display_name = fields.patch_name("display_name", 80);
     let timezone = fields.patch_required("timezone", input::timezone);
     fields.finish()?;
     let current = users::find(&state.db, user.id)

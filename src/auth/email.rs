@@ -1,5 +1,7 @@
 use email_address::{EmailAddress, Options};
 
+use crate::input::is_visible;
+
 /// The domain under which demo accounts live; nobody can register an address there.
 pub const DEMO_DOMAIN: &str = "demo.invalid";
 
@@ -8,11 +10,22 @@ pub const DEMO_DOMAIN: &str = "demo.invalid";
 pub struct Email(String);
 
 impl Email {
+    /// Trims, refuses invisible and control characters, lower-cases, and writes the domain in
+    /// its ASCII (IDNA) form, so that the Unicode and punycode spellings of one address are one
+    /// account.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let normalised = raw.trim().to_lowercase();
-        if normalised.is_empty() {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
             return Err("must not be empty".into());
         }
+        if !trimmed.chars().all(is_visible) {
+            return Err("must not contain invisible or control characters".into());
+        }
+        let invalid = || "must be a valid email address".to_owned();
+        let lowered = trimmed.to_lowercase();
+        let (local, domain) = lowered.rsplit_once('@').ok_or_else(invalid)?;
+        let domain = idna::domain_to_ascii(domain).map_err(|_| invalid())?;
+        let normalised = format!("{local}@{domain}");
         if normalised.chars().count() > 254 {
             return Err("must be at most 254 characters".into());
         }
@@ -22,10 +35,9 @@ impl Email {
             allow_display_text: false,
             allow_long_local_parts: false,
         };
-        match EmailAddress::parse_with_options(&normalised, options) {
-            Ok(_) if !normalised.contains(char::is_whitespace) => Ok(Self(normalised)),
-            _ => Err("must be a valid email address".into()),
-        }
+        EmailAddress::parse_with_options(&normalised, options)
+            .map(|_| Self(normalised))
+            .map_err(|_| invalid())
     }
 
     /// The reserved address of a new demo account.
@@ -41,8 +53,14 @@ impl Email {
         &self.0
     }
 
+    /// Whether the address is under the reserved demo domain or one of its subdomains.
     pub fn is_demo_domain(&self) -> bool {
-        self.0.ends_with(&format!("@{DEMO_DOMAIN}"))
+        self.0.rsplit_once('@').is_some_and(|(_, domain)| {
+            domain == DEMO_DOMAIN
+                || domain
+                    .strip_suffix(DEMO_DOMAIN)
+                    .is_some_and(|sub| sub.ends_with('.'))
+        })
     }
 
     /// At most the first 3 characters of the local part, never all of it: `jan…@example.com`.
@@ -68,6 +86,50 @@ mod tests {
             Email::parse("  Jan@Example.COM ").map(|e| e.0),
             Ok("jan@example.com".into())
         );
+    }
+
+    #[test]
+    fn domains_take_their_ascii_form_so_both_spellings_are_one_address() {
+        let unicode = Email::parse("Jan@Bücher.Example").map(|e| e.0);
+        assert_eq!(unicode, Ok("jan@xn--bcher-kva.example".into()));
+        assert_eq!(
+            Email::parse("jan@xn--bcher-kva.example").map(|e| e.0),
+            unicode
+        );
+        assert_eq!(
+            Email::parse("jan@ｅxample.com").map(|e| e.0),
+            Ok("jan@example.com".into())
+        );
+    }
+
+    #[test]
+    fn invisible_and_control_characters_are_refused() {
+        for raw in [
+            "ja\u{200B}n@example.com",
+            "jan@exam\u{00AD}ple.com",
+            "jan\u{202E}@example.com",
+            "jan@example.com\u{2060}x",
+            "j\u{7}an@example.com",
+            "jan\u{3164}@example.com",
+        ] {
+            assert!(Email::parse(raw).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn the_demo_domain_and_its_subdomains_are_recognised() {
+        for (raw, demo) in [
+            ("a@demo.invalid", true),
+            ("a@DEMO.invalid", true),
+            ("a@x.demo.invalid", true),
+            ("a@a.b.demo.invalid", true),
+            ("a@notdemo.invalid", false),
+            ("a@demo.invalid.example", false),
+            ("demo.invalid@example.com", false),
+        ] {
+            let email = Email::parse(raw);
+            assert_eq!(email.map(|e| e.is_demo_domain()), Ok(demo), "{raw}");
+        }
     }
 
     #[test]

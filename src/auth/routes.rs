@@ -10,6 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     email::Email,
+    lockout::Checked,
     password::Password,
     session::{peek, sign_in},
     users::{self, NewUser, User, UserEnvelope},
@@ -49,7 +50,8 @@ pub struct RegisterInput {
         max_length = 128
     )]
     password: String,
-    /// At most 80 characters; blank means none (stored as `null`).
+    /// At most 80 characters with a visible one and no bidirectional control; blank means none
+    /// (stored as `null`).
     #[schema(example = "Jan", max_length = 80)]
     display_name: Option<String>,
     /// IANA time zone name; defaults to `UTC`.
@@ -131,7 +133,7 @@ async fn register(
     let mut fields = Fields::new(body);
     let email = fields.required("email", email_field);
     let password = fields.required("password", raw_password);
-    let display_name = fields.optional_text("display_name", 80, false);
+    let display_name = fields.optional_name("display_name", 80);
     let timezone = fields.optional("timezone", input::timezone);
     if email.as_ref().is_some_and(Email::is_demo_domain) {
         fields.error("email", "this domain is reserved for demo accounts");
@@ -201,26 +203,30 @@ async fn login(
             .ip(ip)
             .reason(reason)
     };
-    if let Some(locked) = state.lockout.check(&state.db, &email_key).await? {
-        counter!("authentication_attempts_total", "result" => "locked", "method" => "password")
-            .increment(1);
-        audit::record(&state.db, failure("locked")).await;
-        return Err(ApiError::AccountLocked {
-            retry_after_secs: locked.retry_after_secs,
-        });
-    }
     let account = users::credentials_by_email(&state.db, &email).await?;
-    let verified = state
-        .hasher
-        .verify(
-            &password,
-            account.as_ref().and_then(|a| a.password_hash.as_deref()),
-        )
+    let hasher = state.hasher.clone();
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let checked = state
+        .lockout
+        .check(&state.db, &email_key, async move {
+            hasher.verify(&password, hash.as_deref()).await
+        })
         .await?;
-    let Some(account) = account.filter(|_| verified) else {
-        if let Some(locked) = state.lockout.record_failure(&state.db, &email_key).await? {
-            counter!("authentication_attempts_total", "result" => "locked", "method" => "password")
-                .increment(1);
+    let count_attempt = |result| {
+        counter!("authentication_attempts_total", "result" => result, "method" => "password")
+            .increment(1);
+    };
+    let account = match (checked, account) {
+        (Checked::Verified, Some(account)) => account,
+        (Checked::Refused(refused), _) => {
+            count_attempt("locked");
+            audit::record(&state.db, failure("locked")).await;
+            return Err(ApiError::AccountLocked {
+                retry_after_secs: refused.retry_after_secs,
+            });
+        }
+        (Checked::LockStarted(started), _) => {
+            count_attempt("locked");
             crate::telemetry::security_event("account_lockout", "medium");
             audit::record(
                 &state.db,
@@ -231,15 +237,15 @@ async fn login(
             )
             .await;
             return Err(ApiError::AccountLocked {
-                retry_after_secs: locked.retry_after_secs,
+                retry_after_secs: started.retry_after_secs,
             });
         }
-        counter!("authentication_attempts_total", "result" => "failure", "method" => "password")
-            .increment(1);
-        audit::record(&state.db, failure("invalid_credentials")).await;
-        return Err(ApiError::InvalidCredentials);
+        (Checked::Wrong | Checked::Verified, _) => {
+            count_attempt("failure");
+            audit::record(&state.db, failure("invalid_credentials")).await;
+            return Err(ApiError::InvalidCredentials);
+        }
     };
-    state.lockout.reset(&state.db, &email_key).await?;
     let user = users::find(&state.db, account.id)
         .await?
         .ok_or(ApiError::InvalidCredentials)?;

@@ -85,35 +85,75 @@ struct SessionRow {
     timezone: String,
 }
 
+/// An account holds at most this many sessions; a new sign-in beyond it ends the oldest.
+pub const MAX_SESSIONS_PER_ACCOUNT: i64 = 50;
+
+enum Created {
+    Stored,
+    /// The id is in use (practically never: ids are 128 random bits).
+    IdTaken,
+    /// The account was deleted while signing in: there is nothing to hold a session for.
+    AccountGone,
+}
+
+/// Stores a new session row and ends the account's oldest ones beyond the cap, in one transaction.
+async fn insert_capped(db: &Db, id: &str, auth: &SessionAuth) -> Result<Created, DbError> {
+    const INSERT: &str = "INSERT INTO sessions (id, user_id, demo, idle_expires_at, absolute_expires_at, created_at) \
+                          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING";
+    const TRIM: &str = "DELETE FROM sessions WHERE user_id = $1 AND id NOT IN \
+                        (SELECT id FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)";
+    db.transaction(async |tx| -> Result<Created, DbError> {
+        // A no-op write that takes the account's row lock on PostgreSQL, so that concurrent
+        // sign-ins of one account are capped one after another (SQLite has one writer anyway),
+        // and that finds no row once the account is deleted.
+        let account = run!(tx, |conn| sqlx::query(
+            "UPDATE users SET updated_at = updated_at WHERE id = $1"
+        )
+        .bind(auth.user_id())
+        .execute(conn)
+        .await?
+        .rows_affected());
+        if account == 0 {
+            return Ok(Created::AccountGone);
+        }
+        let inserted = run!(tx, |conn| sqlx::query(INSERT)
+            .bind(id)
+            .bind(auth.user_id())
+            .bind(auth.demo)
+            .bind(Timestamp::from_millis(auth.idle_expires_at))
+            .bind(Timestamp::from_millis(auth.absolute_expires_at))
+            .bind(Timestamp::now())
+            .execute(conn)
+            .await?
+            .rows_affected());
+        if inserted == 0 {
+            return Ok(Created::IdTaken);
+        }
+        run!(tx, |conn| sqlx::query(TRIM)
+            .bind(auth.user_id())
+            .bind(MAX_SESSIONS_PER_ACCOUNT)
+            .execute(conn)
+            .await?
+            .rows_affected());
+        Ok(Created::Stored)
+    })
+    .await
+}
+
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> StoreResult<()> {
-        const SQL: &str = "INSERT INTO sessions (id, user_id, demo, idle_expires_at, absolute_expires_at, created_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING";
         let auth = auth_of(record)?;
         // A 128-bit random id collides practically never; the loop makes "never" exact.
         loop {
-            let id = digest(&record.id);
-            let inserted = self
-                .db
-                .transaction(async |tx| -> Result<u64, DbError> {
-                    Ok(run!(tx, |conn| sqlx::query(SQL)
-                        .bind(&id)
-                        .bind(auth.user_id())
-                        .bind(auth.demo)
-                        .bind(Timestamp::from_millis(auth.idle_expires_at))
-                        .bind(Timestamp::from_millis(auth.absolute_expires_at))
-                        .bind(Timestamp::now())
-                        .execute(conn)
-                        .await?
-                        .rows_affected()))
-                })
+            match insert_capped(&self.db, &digest(&record.id), &auth)
                 .await
-                .map_err(backend)?;
-            if inserted == 1 {
-                return Ok(());
+                .map_err(backend)?
+            {
+                // A session of a deleted account is not stored: its cookie then signs nothing in.
+                Created::Stored | Created::AccountGone => return Ok(()),
+                Created::IdTaken => record.id = SessionId::default(),
             }
-            record.id = SessionId::default();
         }
     }
 

@@ -145,6 +145,16 @@ pub async fn delete_accounts(db: &Db, ids: &[Id]) -> Result<u64, DbError> {
     for id in ids {
         deleted += db
             .transaction(async |tx| -> Result<u64, DbError> {
+                // On PostgreSQL a write of the account in flight holds a key-share lock on its
+                // row (its foreign key) and a later one needs it: taking the row for update first
+                // waits for the former and makes the latter wait, then fail as gone, so that no
+                // row is added under the deletion (it would fail the deletion's own foreign
+                // keys). SQLite has one writer at a time.
+                let lock = format!(
+                    "SELECT id FROM users WHERE id = $1{}",
+                    tx.lock_clause("users")
+                );
+                run!(tx, |conn| sqlx::query(&lock).bind(*id).execute(conn).await?.rows_affected());
                 for table in ACCOUNT_TABLES {
                     let sql = format!("DELETE FROM {table} WHERE user_id = $1");
                     run!(tx, |conn| sqlx::query(&sql).bind(*id).execute(conn).await?

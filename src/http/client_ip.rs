@@ -1,10 +1,29 @@
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use axum::{extract::ConnectInfo, http::Request};
 
 /// The client address: the socket peer, or the right-most `X-Forwarded-For` entry (the one our own
-/// proxy appended) when the proxy is trusted. The left-most entries are client-controlled.
+/// proxy appended) when the proxy is trusted. The left-most entries are client-controlled. An
+/// IPv4-mapped IPv6 address (`::ffff:203.0.113.5`, as a dual-stack socket reports IPv4 peers) is
+/// the IPv4 address it maps.
 pub fn client_ip<B>(request: &Request<B>, trust_forwarded_for: bool) -> Option<IpAddr> {
+    peer_or_forwarded(request, trust_forwarded_for).map(|ip| ip.to_canonical())
+}
+
+/// The key a client's rate-limit bucket is kept under: an IPv4 address as it is, an IPv6 address
+/// by its /64 prefix, since one subscriber is usually handed a whole /64 and could otherwise take
+/// a fresh bucket for every request.
+pub fn rate_limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !u128::from(u64::MAX);
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
+    }
+}
+
+fn peer_or_forwarded<B>(request: &Request<B>, trust_forwarded_for: bool) -> Option<IpAddr> {
     if trust_forwarded_for {
         // Only the very last entry counts: skipping an unreadable one would hand the choice to
         // the client, who wrote everything before it.
@@ -69,6 +88,7 @@ mod tests {
             (&["203.0.113.1 , 2001:db8::1 "][..], true, "2001:db8::1"),
             (&["198.51.100.7, garbage"][..], true, peer),
             (&["198.51.100.7, "][..], true, peer),
+            (&["::ffff:203.0.113.5"][..], true, "203.0.113.5"),
         ] {
             let ip = client_ip(&request(headers), trusted).map(|ip| ip.to_string());
             assert_eq!(
@@ -77,5 +97,16 @@ mod tests {
                 "{headers:?} trusted={trusted}"
             );
         }
+    }
+
+    #[test]
+    fn ipv6_clients_share_a_key_per_64_and_mapped_addresses_are_ipv4() {
+        let key = |raw: &str| rate_limit_key(raw.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff:1:2:3"));
+        assert_eq!(key("2001:db8:1:2::7").to_string(), "2001:db8:1:2::");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:203.0.113.5"), key("203.0.113.5"));
+        assert_eq!(key("203.0.113.5").to_string(), "203.0.113.5");
+        assert_ne!(key("203.0.113.5"), key("203.0.113.6"));
     }
 }

@@ -1,5 +1,7 @@
 //! The per-client-IP rate limiter for the sign-in routes: in memory and per replica by design
-//! (every other piece of shared state lives in the database).
+//! (every other piece of shared state lives in the database). Every password verification draws
+//! on the login bucket, wherever it happens (sign-in, password change, account deletion), so that
+//! one address cannot spend more hashes by spreading them over routes or accounts.
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
@@ -15,7 +17,11 @@ use governor::{
 };
 
 use crate::{
-    config::RateLimits, error::ApiError, http::client_ip::client_ip, state::AppState, telemetry,
+    config::RateLimits,
+    error::ApiError,
+    http::client_ip::{client_ip, rate_limit_key},
+    state::AppState,
+    telemetry,
 };
 
 pub struct RateLimiters {
@@ -61,22 +67,43 @@ impl RateLimiters {
     }
 }
 
+impl RateLimiters {
+    /// Draws one password verification from the login bucket of `ip` (the routes under
+    /// `/api/v1/me` that confirm a password call this; sign-in draws in [`layer`]).
+    pub fn check_password(&self, ip: Option<IpAddr>, what: &str) -> Result<(), ApiError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        draw(&self.login, ip, what)
+    }
+}
+
+/// Takes one token from the bucket of `ip`'s key, or says how long to wait.
+fn draw(
+    limiter: &DefaultKeyedRateLimiter<IpAddr>,
+    ip: Option<IpAddr>,
+    what: &str,
+) -> Result<(), ApiError> {
+    let key = rate_limit_key(ip.unwrap_or(IpAddr::from([0, 0, 0, 0])));
+    limiter.check_key(&key).map_err(|not_until| {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        telemetry::security_event("rate_limit", "low");
+        tracing::warn!(client = %key, path = %what, "rate limited");
+        ApiError::RateLimited {
+            retry_after_secs: retry_after_secs.max(1),
+        }
+    })
+}
+
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limiters = &state.rate_limiters;
     if limiters.enabled
         && let Some(limiter) = limiters.for_route(request.method(), request.uri().path())
     {
-        let ip = client_ip(&request, state.config.trust_forwarded_for)
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        if let Err(not_until) = limiter.check_key(&ip) {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            telemetry::security_event("rate_limit", "low");
-            tracing::warn!(ip = %ip, path = %request.uri().path(), "rate limited");
-            return ApiError::RateLimited {
-                retry_after_secs: retry_after_secs.max(1),
-            }
-            .into_response();
+        let ip = client_ip(&request, state.config.trust_forwarded_for);
+        if let Err(limited) = draw(limiter, ip, request.uri().path()) {
+            return limited.into_response();
         }
     }
     next.run(request).await

@@ -73,7 +73,7 @@ pub struct MedicationInput {
 impl MedicationInput {
     pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
-        let name = fields.required("name", input::text(NAME_MAX, false));
+        let name = fields.required("name", input::name(NAME_MAX));
         let dosage = fields.optional_text("dosage", DOSAGE_MAX, false);
         let form = fields.optional_text("form", FORM_MAX, false);
         let purpose = fields.optional_text("purpose", PURPOSE_MAX, false);
@@ -125,7 +125,7 @@ impl MedicationPatch {
     pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let patch = Self {
-            name: fields.patch_required("name", input::text(NAME_MAX, false)),
+            name: fields.patch_required("name", input::name(NAME_MAX)),
             dosage: fields.patch_text("dosage", DOSAGE_MAX, false),
             form: fields.patch_text("form", FORM_MAX, false),
             purpose: fields.patch_text("purpose", PURPOSE_MAX, false),

@@ -56,7 +56,8 @@ async fn check_references(
 }
 
 /// A doctor or condition deleted between the check and the write fails its foreign key: answer
-/// as if the check had seen it gone.
+/// as if the check had seen it gone (and when neither is gone, the account itself was deleted
+/// meanwhile, which the shared mapping answers as gone too).
 async fn refused_reference(
     err: DbError,
     db: &Db,
@@ -67,7 +68,7 @@ async fn refused_reference(
     match err {
         DbError::ForeignKey(_) => match check_references(db, user_id, doctor, condition).await {
             Err(refused) => refused,
-            Ok(()) => ApiError::internal(err),
+            Ok(()) => err.into(),
         },
         other => other.into(),
     }

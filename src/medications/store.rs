@@ -32,33 +32,24 @@ fn contains_pattern(text: &str) -> String {
     pattern
 }
 
-/// The account's medications, ordered by name key, then id.
+/// The account's medications, ordered by name key, then id (byte order on both databases: the
+/// PostgreSQL key column is declared `COLLATE "C"`).
 pub async fn list(db: &Db, user_id: Id, filter: &ListFilter) -> Result<Vec<Medication>, DbError> {
     let sql = format!(
-        "SELECT {COLUMNS}, name_key FROM medications WHERE user_id = $1 \
-         AND ($2 IS NULL OR active = $2) AND ($3 IS NULL OR name_key LIKE $3 ESCAPE '\\')"
+        "SELECT {COLUMNS} FROM medications WHERE user_id = $1 \
+         AND ($2 IS NULL OR active = $2) AND ($3 IS NULL OR name_key LIKE $3 ESCAPE '\\') \
+         ORDER BY name_key, id"
     );
     let pattern = filter
         .search
         .as_deref()
         .map(|q| contains_pattern(&name_key(q)));
-    let mut rows: Vec<Keyed> = read!(db, |conn| sqlx::query_as(&sql)
+    Ok(read!(db, |conn| sqlx::query_as(&sql)
         .bind(user_id)
         .bind(filter.active)
         .bind(pattern.as_deref())
         .fetch_all(conn)
-        .await)?;
-    // Sorted here rather than by SQL: PostgreSQL sorts text by the database's collation, SQLite by
-    // bytes; Rust's string order (code points) is the same on both.
-    rows.sort_by(|a, b| (&a.name_key, a.medication.id).cmp(&(&b.name_key, b.medication.id)));
-    Ok(rows.into_iter().map(|row| row.medication).collect())
-}
-
-#[derive(sqlx::FromRow)]
-struct Keyed {
-    #[sqlx(flatten)]
-    medication: Medication,
-    name_key: String,
+        .await)?)
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Medication>, DbError> {

@@ -151,3 +151,127 @@ async fn lockout_rows_never_hold_the_email() {
         );
     }
 }
+
+/// Sends `n` logins for `email` at the same moment and returns their statuses.
+async fn burst(app: &crate::helpers::TestApp, email: &str, passwords: &[&str]) -> Vec<u16> {
+    let mut tasks = Vec::new();
+    for password in passwords {
+        let (client, email, password) = (app.client(), email.to_owned(), (*password).to_owned());
+        tasks.push(tokio::spawn(async move {
+            login(&client, &email, &password).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("the login task finishes"));
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn a_burst_of_guesses_is_worth_no_more_than_the_same_guesses_one_by_one() {
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "5")]).await;
+    let (_, email) = app.signed_in().await;
+
+    let statuses = burst(&app, &email, &[WRONG; 40]).await;
+
+    let unauthorised = statuses.iter().filter(|s| **s == 401).count();
+    let locked = statuses.iter().filter(|s| **s == 423).count();
+    assert_eq!(
+        (unauthorised, locked),
+        (4, 36),
+        "every answer is 401 or 423: {statuses:?}"
+    );
+    let rows = crate::helpers::audit_rows(&app).await;
+    let verified_failures = rows
+        .iter()
+        .filter(|r| {
+            r.event == "auth.login.failure" && r.reason.as_deref() == Some("invalid_credentials")
+        })
+        .count();
+    let triggers = rows
+        .iter()
+        .filter(|r| r.event == "auth.lockout.trigger")
+        .count();
+    assert_eq!((verified_failures, triggers), (4, 1));
+
+    let correct = login(&app.client(), &email, PASSWORD).await;
+    assert_eq!(correct.status, 423, "{}", correct.text);
+    assert!(correct.session_set_cookie().is_none());
+}
+
+#[tokio::test]
+async fn a_reservation_left_by_a_crashed_replica_expires() {
+    use medtracker::types::{Id, Timestamp};
+    let app = spawn_app_with(&[("LOCKOUT_THRESHOLD", "2")]).await;
+    let (_, email) = app.signed_in().await;
+    // Two checks in flight fill the budget; they belong to a replica that died mid-hash.
+    let email_key = app
+        .state
+        .lockout
+        .email_key(&medtracker::auth::email::Email::parse(&email).expect("an email"));
+    let expired = Timestamp::now().plus_millis(-1);
+    let live = Timestamp::now().plus_millis(60_000);
+    for expires_at in [expired, expired, live] {
+        insert_reservation(&app, &email_key, Id::new(), expires_at).await;
+    }
+    // One live reservation and the threshold of two leave room for one check.
+    let reply = login(&app.client(), &email, PASSWORD).await;
+    assert_eq!(
+        reply.status, 200,
+        "expired reservations no longer count: {}",
+        reply.text
+    );
+
+    insert_reservation(&app, &email_key, Id::new(), live).await;
+    let refused = login(&app.client(), &email, PASSWORD).await;
+    assert_eq!(
+        refused.status, 423,
+        "two live reservations fill the budget: {}",
+        refused.text
+    );
+    assert_eq!(retry_after(&refused), 1);
+}
+
+async fn insert_reservation(
+    app: &crate::helpers::TestApp,
+    email_key: &str,
+    id: medtracker::types::Id,
+    expires_at: medtracker::types::Timestamp,
+) {
+    use medtracker::db::Db;
+    const GUARD: &str =
+        "INSERT INTO login_guards (email_key) VALUES ($1) ON CONFLICT (email_key) DO NOTHING";
+    const SQL: &str = "INSERT INTO login_attempts (id, email_key, expires_at) VALUES ($1, $2, $3)";
+    match &app.state.db {
+        Db::Sqlite(db) => {
+            let pool = db.writer.pool();
+            sqlx::query(GUARD)
+                .bind(email_key)
+                .execute(pool)
+                .await
+                .expect("guard");
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(email_key)
+                .bind(expires_at)
+                .execute(pool)
+                .await
+                .expect("reservation");
+        }
+        Db::Postgres(pool) => {
+            sqlx::query(GUARD)
+                .bind(email_key)
+                .execute(pool)
+                .await
+                .expect("guard");
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(email_key)
+                .bind(expires_at)
+                .execute(pool)
+                .await
+                .expect("reservation");
+        }
+    }
+}

@@ -300,3 +300,28 @@ async fn the_sessions_table_holds_a_digest_never_the_cookie_value() {
     let others = "SELECT COUNT(*) FROM sessions WHERE id <> $1";
     assert_eq!(count_rows(&app, others, value).await, 1);
 }
+
+#[tokio::test]
+async fn an_account_holds_at_most_50_sessions_and_a_new_sign_in_ends_the_oldest() {
+    let app = spawn_app().await;
+    let (email, first) = register_bare(&app).await;
+    let mut cookies = vec![first];
+    for _ in 0..150 {
+        let reply = app
+            .bare_client()
+            .post("/auth/login", &credentials(&email))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        cookies.push(reply.session_cookie().expect("a session cookie"));
+    }
+
+    let live =
+        "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1";
+    assert_eq!(count_rows(&app, live, &email).await, 50);
+    let bare = app.bare_client();
+    for (i, cookie) in cookies.iter().enumerate() {
+        let status = get_with(&bare, "/api/v1/me", cookie).await.status;
+        let expected = if i < 101 { 401 } else { 200 };
+        assert_eq!(status, expected, "session {i} of 151");
+    }
+}

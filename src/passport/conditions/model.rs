@@ -122,7 +122,7 @@ impl ConditionInput {
     /// Reads a creation body; `status` defaults to active.
     pub fn parse(body: Map<String, Value>, today: jiff::civil::Date) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
-        let name = fields.required("name", input::text(NAME_MAX, false));
+        let name = fields.required("name", input::name(NAME_MAX));
         let status = fields.optional("status", ConditionStatus::parse);
         let diagnosed_on = fields.optional("diagnosed_on", diagnosis_date(today));
         let notes = fields.optional_text("notes", NOTES_MAX, true);
@@ -154,7 +154,7 @@ impl ConditionPatch {
     pub fn parse(body: Map<String, Value>, today: jiff::civil::Date) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let patch = Self {
-            name: fields.patch_required("name", input::text(NAME_MAX, false)),
+            name: fields.patch_required("name", input::name(NAME_MAX)),
             status: fields.patch_required("status", ConditionStatus::parse),
             diagnosed_on: fields.patch("diagnosed_on", diagnosis_date(today)),
             notes: fields.patch_text("notes", NOTES_MAX, true),

@@ -106,7 +106,7 @@ pub struct DoctorInput {
 impl DoctorInput {
     pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
-        let name = fields.required("name", input::text(NAME_MAX, false));
+        let name = fields.required("name", input::name(NAME_MAX));
         let specialty = fields.optional_text("specialty", SPECIALTY_MAX, false);
         let phone = fields.optional("phone", parse_phone).flatten();
         let email = fields.optional("email", parse_email).flatten();
@@ -146,7 +146,7 @@ impl DoctorPatch {
     pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let patch = Self {
-            name: fields.patch_required("name", input::text(NAME_MAX, false)),
+            name: fields.patch_required("name", input::name(NAME_MAX)),
             specialty: fields.patch_text("specialty", SPECIALTY_MAX, false),
             phone: blank_clears(fields.patch("phone", parse_phone)),
             email: blank_clears(fields.patch("email", parse_email)),

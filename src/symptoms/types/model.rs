@@ -61,7 +61,7 @@ pub struct SymptomTypeInput {
 impl SymptomTypeInput {
     pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
-        let name = fields.required("name", input::text(NAME_MAX, false));
+        let name = fields.required("name", input::name(NAME_MAX));
         let description = fields.optional_text("description", DESCRIPTION_MAX, true);
         let category = fields.optional_text("category", CATEGORY_MAX, false);
         let default_severity = fields.optional("default_severity", input::int_between(1, 10));
@@ -101,7 +101,7 @@ impl SymptomTypePatch {
     pub fn parse(body: Map<String, Value>) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body);
         let patch = Self {
-            name: fields.patch_required("name", input::text(NAME_MAX, false)),
+            name: fields.patch_required("name", input::name(NAME_MAX)),
             description: fields.patch_text("description", DESCRIPTION_MAX, true),
             category: fields.patch_text("category", CATEGORY_MAX, false),
             default_severity: fields.patch_required("default_severity", input::int_between(1, 10)),
