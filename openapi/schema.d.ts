@@ -361,6 +361,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A printable report for a doctor's visit.
+         * @description One self-contained HTML page (no script, nothing loaded from elsewhere) with the person, the
+         *     range, the condition passport, one chart of daily mean severity per symptom type logged, the
+         *     20 most severe symptom logs with their notes, and the mean effectiveness of each medication.
+         *     Link to it and let the browser print it (A4 print styles included).
+         */
+        get: operations["report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/summary": {
         parameters: {
             query?: never;
@@ -413,6 +436,23 @@ export interface paths {
         head?: never;
         /** Change a symptom type (JSON Merge Patch). */
         patch: operations["update_symptom_type"];
+        trace?: never;
+    };
+    "/api/v1/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Symptom severity and medication logs per day or week, for charts. */
+        get: operations["trends"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/auth/demo": {
@@ -557,6 +597,11 @@ export interface components {
             /** @description Which doctor treats which condition. */
             doctor_conditions: components["schemas"]["ExportedLink"][];
         };
+        /**
+         * @description Days or Monday-to-Sunday weeks.
+         * @enum {string}
+         */
+        BucketSize: "day" | "week";
         /** @enum {string} */
         Change: "better" | "worse" | "same" | "new" | "gone";
         /**
@@ -1260,6 +1305,26 @@ export interface components {
             /** @example false */
             active?: boolean | null;
         };
+        MedicationPoint: {
+            /** @description The bucket's first day inside the range. */
+            start: components["schemas"]["Date"];
+            /**
+             * Format: int64
+             * @description The number of medication logs.
+             */
+            doses: number;
+            /**
+             * Format: double
+             * @description Rounded to 2 decimals; null when no log in the bucket rates its effectiveness.
+             */
+            mean_effectiveness?: number | null;
+        };
+        MedicationSeries: {
+            medication_id: components["schemas"]["Id"];
+            name: string;
+            /** @description Every bucket of the range, in order. */
+            points: components["schemas"]["MedicationPoint"][];
+        };
         MedicationSummary: {
             id: components["schemas"]["Id"];
             /** @example Salbutamol */
@@ -1622,6 +1687,25 @@ export interface components {
             /** @example Better after a nap. */
             notes?: string | null;
         };
+        SymptomPoint: {
+            /** @description The bucket's first day inside the range. */
+            start: components["schemas"]["Date"];
+            /** Format: int64 */
+            logs: number;
+            /**
+             * Format: double
+             * @description Rounded to 2 decimals; null when nothing was logged.
+             */
+            mean_severity?: number | null;
+            /** Format: int32 */
+            max_severity?: number | null;
+        };
+        SymptomSeries: {
+            symptom_type_id: components["schemas"]["Id"];
+            name: string;
+            /** @description Every bucket of the range, in order. */
+            points: components["schemas"]["SymptomPoint"][];
+        };
         /** @description A symptom the person tracks, with the severity and impact a new log starts from. */
         SymptomType: {
             id: components["schemas"]["Id"];
@@ -1710,6 +1794,51 @@ export interface components {
          * @example 2026-11-27T08:30:00.123Z
          */
         Timestamp: string;
+        /**
+         * @example {
+         *       "bucket": "week",
+         *       "from": "2026-11-23",
+         *       "medications": [
+         *         {
+         *           "medication_id": "019a6b2e-9e3f-7b52-9a4c-2d3e4f5a6b7c",
+         *           "name": "Ibuprofen",
+         *           "points": [
+         *             {
+         *               "doses": 2,
+         *               "mean_effectiveness": 3.5,
+         *               "start": "2026-11-23"
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "symptoms": [
+         *         {
+         *           "name": "Headache",
+         *           "points": [
+         *             {
+         *               "logs": 3,
+         *               "max_severity": 7,
+         *               "mean_severity": 4.67,
+         *               "start": "2026-11-23"
+         *             }
+         *           ],
+         *           "symptom_type_id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c"
+         *         }
+         *       ],
+         *       "timezone": "Europe/Berlin",
+         *       "to": "2026-11-29"
+         *     }
+         */
+        Trends: {
+            from: components["schemas"]["Date"];
+            to: components["schemas"]["Date"];
+            timezone: string;
+            bucket: components["schemas"]["BucketSize"];
+            /** @description One series per symptom type logged in the range, by name. */
+            symptoms: components["schemas"]["SymptomSeries"][];
+            /** @description One series per medication logged in the range, by name. */
+            medications: components["schemas"]["MedicationSeries"][];
+        };
         /** @description An account as the API shows it. */
         User: {
             id: components["schemas"]["Id"];
@@ -4115,6 +4244,60 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    report: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before today
+                 * @example 2026-11-01
+                 */
+                from?: string;
+                /**
+                 * @description Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted
+                 * @example 2026-11-29
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, as an HTML5 page; `Content-Disposition: inline; filename="medtracker-report-<from>-<to>.html"` */
+            200: {
+                headers: {
+                    /** @description `inline; filename="medtracker-report-2026-11-01-2026-11-29.html"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a malformed date, or a reversed or too long range (naming `to`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     summary: {
         parameters: {
             query?: {
@@ -4487,6 +4670,63 @@ export interface operations {
                 };
             };
             /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    trends: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before `to`'s default, today
+                 * @example 2026-11-01
+                 */
+                from?: string;
+                /**
+                 * @description Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted
+                 * @example 2026-11-29
+                 */
+                to?: string;
+                /**
+                 * @description `day` (default) or `week` (Monday to Sunday, cut to the range)
+                 * @example week
+                 */
+                bucket?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every bucket of the range in every series; only symptom types and medications logged in the range, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trends"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a malformed date or bucket, or a reversed or too long range (naming `to`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -24,13 +24,13 @@ use crate::{
     config::Config,
     db, demo,
     error::ApiError,
-    feel, health,
+    feel, fhir, health,
     http::{self, rate_limit::RateLimiters, serve::ServeLimits},
     medications,
     openapi::{self, ApiDoc},
-    passport,
+    passport, report, schedules,
     state::{AppState, BODY_LIMIT_BYTES, Inner},
-    symptoms, telemetry,
+    symptoms, telemetry, trends,
 };
 
 const DB_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -56,11 +56,15 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::routes::router())
         .merge(account::routes::router())
+        .merge(fhir::routes::router())
         .merge(feel::routes::router())
         .merge(feel::summary::router())
         .merge(medications::router())
         .merge(symptoms::router())
         .merge(passport::router())
+        .merge(schedules::router())
+        .merge(trends::routes::router())
+        .merge(report::routes::router())
 }
 
 /// The OpenAPI document, without needing a database (for `medtracker openapi`).
@@ -101,8 +105,11 @@ impl App {
         Ok(Self {
             listener,
             router,
+            limits: ServeLimits {
+                send_stall_timeout: state.config.request_timeout,
+                ..ServeLimits::default()
+            },
             state,
-            limits: ServeLimits::default(),
         })
     }
 

@@ -18,6 +18,9 @@ pub struct AuditEvent<'a> {
     pub email: Option<&'a str>,
     pub ip: Option<IpAddr>,
     pub reason: Option<&'static str>,
+    /// Which document an export wrote (`json` or `fhir`); logged only, the table has no column
+    /// for it.
+    pub format: Option<&'static str>,
 }
 
 impl<'a> AuditEvent<'a> {
@@ -47,6 +50,11 @@ impl<'a> AuditEvent<'a> {
         self.reason = Some(reason);
         self
     }
+
+    pub fn format(mut self, format: &'static str) -> Self {
+        self.format = Some(format);
+        self
+    }
 }
 
 /// Logs the event and stores it. A failure to store is logged, not propagated: the action the
@@ -64,6 +72,7 @@ pub async fn record(db: &Db, event: AuditEvent<'_>) {
         ip = ip.as_deref(),
         request_id = request_id.as_deref(),
         reason = event.reason,
+        format = event.format,
     );
     const SQL: &str = "INSERT INTO audit_events (id, occurred_at, event, user_id, email_masked, ip, request_id, reason) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

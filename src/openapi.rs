@@ -48,6 +48,8 @@ previous page.",
         (name = "conditions", description = "Diagnosed conditions"),
         (name = "doctors", description = "The doctor directory and its links to conditions"),
         (name = "passport", description = "The condition passport"),
+        (name = "schedules", description = "Medication schedules, planned doses and adherence"),
+        (name = "trends", description = "Trend series for charts and the printable report for a doctor's visit"),
         (name = "operations", description = "Health checks"),
     )
 )]

@@ -4,6 +4,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Serialize;
+use sqlx::{Database, Encode, Type, query::QueryAs};
 use utoipa::ToSchema;
 
 use crate::types::{Id, Timestamp};
@@ -69,6 +70,117 @@ impl<T> Page<T> {
     }
 }
 
+/// A bind value of a page query.
+#[derive(Clone, Copy, Debug)]
+enum Arg {
+    Id(Id),
+    At(Timestamp),
+    Count(i64),
+}
+
+/// The query of one page of a log list: `select` (whose log table is `l`) narrowed to the account
+/// and to the filters in use, after the cursor, newest first by `time` (a column of `l`) then id.
+/// Only the conditions in use are in the SQL, so that each variant walks the
+/// `(user_id, time DESC, id DESC)` index straight to the page.
+#[derive(Debug)]
+pub struct PageQuery {
+    sql: String,
+    args: Vec<Arg>,
+    time: &'static str,
+}
+
+impl PageQuery {
+    pub fn new(select: &str, time: &'static str, user_id: Id) -> Self {
+        let mut query = Self {
+            sql: select.to_owned(),
+            args: Vec::new(),
+            time,
+        };
+        let user = query.arg(Arg::Id(user_id));
+        query.push(&format!("WHERE l.user_id = {user}"));
+        query
+    }
+
+    /// Only logs at or after `from`, when given.
+    pub fn from(mut self, from: Option<Timestamp>) -> Self {
+        if let Some(from) = from {
+            let from = self.arg(Arg::At(from));
+            self.push(&format!("AND l.{} >= {from}", self.time));
+        }
+        self
+    }
+
+    /// Only logs before `to`, when given.
+    pub fn to(mut self, to: Option<Timestamp>) -> Self {
+        if let Some(to) = to {
+            let to = self.arg(Arg::At(to));
+            self.push(&format!("AND l.{} < {to}", self.time));
+        }
+        self
+    }
+
+    /// Only logs whose `column` (of `l`) is `id`, when given.
+    pub fn matching(mut self, column: &str, id: Option<Id>) -> Self {
+        if let Some(id) = id {
+            let id = self.arg(Arg::Id(id));
+            self.push(&format!("AND l.{column} = {id}"));
+        }
+        self
+    }
+
+    /// The page of `limit` logs after `cursor`. One row more than the page is fetched: it only
+    /// tells [`Page::from_rows`] whether another page exists.
+    pub fn page(mut self, cursor: Option<Cursor>, limit: i64) -> Self {
+        let time = self.time;
+        if let Some(cursor) = cursor {
+            let at = self.arg(Arg::At(cursor.at));
+            let id = self.arg(Arg::Id(cursor.id));
+            self.push(&format!(
+                "AND (l.{time} < {at} OR (l.{time} = {at} AND l.id < {id}))"
+            ));
+        }
+        let limit = self.arg(Arg::Count(limit.saturating_add(1)));
+        self.push(&format!("ORDER BY l.{time} DESC, l.id DESC LIMIT {limit}"));
+        self
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// Binds the values, in placeholder order, to `query` (made from [`Self::sql`]).
+    pub fn bind<'q, DB, O>(
+        &self,
+        mut query: QueryAs<'q, DB, O, <DB as Database>::Arguments<'q>>,
+    ) -> QueryAs<'q, DB, O, <DB as Database>::Arguments<'q>>
+    where
+        DB: Database,
+        Id: Encode<'q, DB> + Type<DB>,
+        Timestamp: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+    {
+        for arg in &self.args {
+            query = match *arg {
+                Arg::Id(id) => query.bind(id),
+                Arg::At(at) => query.bind(at),
+                Arg::Count(n) => query.bind(n),
+            };
+        }
+        query
+    }
+
+    /// Adds a bind and returns its placeholder.
+    fn arg(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    fn push(&mut self, sql: &str) {
+        self.sql.push(' ');
+        self.sql.push_str(sql);
+    }
+}
+
 /// A plain list: `{"items": [...]}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Items<T> {
@@ -99,6 +211,55 @@ mod tests {
         ] {
             assert_eq!(Cursor::decode(raw), None, "{raw}");
         }
+    }
+
+    fn page_query(filter: (Option<i64>, Option<i64>, bool), cursor: bool) -> PageQuery {
+        let at = |millis| Timestamp::from_millis(millis);
+        let cursor = cursor.then(|| Cursor {
+            at: at(5),
+            id: Id::new(),
+        });
+        PageQuery::new("SELECT * FROM logs l", "taken_at", Id::new())
+            .from(filter.0.map(at))
+            .to(filter.1.map(at))
+            .matching("medication_id", filter.2.then(Id::new))
+            .page(cursor, 20)
+    }
+
+    #[test]
+    fn page_queries_hold_only_the_conditions_in_use() {
+        let cases = [
+            (
+                page_query((None, None, false), false),
+                "WHERE l.user_id = $1 ORDER BY l.taken_at DESC, l.id DESC LIMIT $2",
+                2,
+            ),
+            (
+                page_query((Some(1), Some(9), false), false),
+                "WHERE l.user_id = $1 AND l.taken_at >= $2 AND l.taken_at < $3 ORDER BY l.taken_at DESC, l.id DESC LIMIT $4",
+                4,
+            ),
+            (
+                page_query((None, None, true), true),
+                "WHERE l.user_id = $1 AND l.medication_id = $2 AND (l.taken_at < $3 OR (l.taken_at = $3 AND l.id < $4)) ORDER BY l.taken_at DESC, l.id DESC LIMIT $5",
+                5,
+            ),
+            (
+                page_query((None, None, false), true),
+                "WHERE l.user_id = $1 AND (l.taken_at < $2 OR (l.taken_at = $2 AND l.id < $3)) ORDER BY l.taken_at DESC, l.id DESC LIMIT $4",
+                4,
+            ),
+        ];
+        for (query, tail, binds) in cases {
+            assert!(query.sql().ends_with(tail), "{}", query.sql());
+            assert_eq!(query.args.len(), binds);
+        }
+    }
+
+    #[test]
+    fn page_queries_fetch_one_row_more_than_the_page() {
+        let query = page_query((None, None, false), false);
+        assert!(matches!(query.args.last(), Some(Arg::Count(21))));
     }
 
     #[test]

@@ -6,7 +6,7 @@ BENCH_DATABASE_URL (a PostgreSQL server URL; default: a fresh SQLite file).
 Every figure is also given as a ratio against the /health baseline of the same run, because
 absolute numbers on shared machines drift and ratios do not.
 """
-import json, os, re, signal, threading, socket, sqlite3, subprocess, sys, tempfile, time, uuid
+import calendar, json, os, re, signal, threading, socket, sqlite3, subprocess, sys, tempfile, time, uuid
 import http.client
 
 BIN = sys.argv[1]
@@ -122,7 +122,14 @@ def bulk_logs(database_url, user_ids_and_meds, per_account):
     rows = []
     for user_id, med_id in user_ids_and_meds:
         for i in range(per_account):
-            rows.append((str(uuid.uuid4()), user_id, med_id, now_ms - 3_600_000 - i * 600_000, 1.0, "tablet", 3, now_ms, now_ms))
+            rows.append((user_id, med_id, now_ms - 3_600_000 - i * 600_000))
+    insert_logs(database_url, rows)
+
+
+def insert_logs(database_url, logs):
+    """Inserts medication logs given as (user id, medication id, taken_at in ms)."""
+    now_ms = int(time.time() * 1000)
+    rows = [(str(uuid.uuid4()), user_id, med_id, taken_ms, 1.0, "tablet", 3, now_ms, now_ms) for user_id, med_id, taken_ms in logs]
     if database_url.startswith("sqlite"):
         db = sqlite3.connect(database_url.split("://", 1)[1])
         db.executemany("INSERT INTO medication_logs (id, user_id, medication_id, taken_at, dose_amount, dose_unit, effectiveness, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
@@ -135,6 +142,59 @@ def bulk_logs(database_url, user_ids_and_meds, per_account):
         subprocess.run(["psql", "-q", database_url, "-c", f"\\copy medication_logs (id, user_id, medication_id, taken_at, dose_amount, dose_unit, effectiveness, created_at, updated_at) FROM '{f.name}' CSV"], check=True)
         # Autovacuum would analyze the loaded table within a minute; without statistics the
         # planner guesses a few rows per account and sorts all 10 000 logs for every page.
+        subprocess.run(["psql", "-q", database_url, "-c", "ANALYZE"], check=True)
+        os.unlink(f.name)
+
+
+DOSE_TIMES = ("08:00", "12:00", "18:00", "22:00")
+DOSE_DAYS = 92
+
+
+def seed_doses(port, database_url, email):
+    """An account with 10 medications taken 4 times a day for the last 92 days (3 680 doses), about
+    nine in ten of them logged five minutes after their time; returns its cookie and the range."""
+    cookie = register(port, email)
+    (user_id,) = sql(database_url, "SELECT id FROM users WHERE email = ?", (email,))[0]
+    # UTC dates one day back: the account's (Berlin) today is never earlier, so the range is past.
+    last = time.time() - 86400
+    first = last - (DOSE_DAYS - 1) * 86400
+    day = lambda t: time.strftime("%Y-%m-%d", time.gmtime(t))
+    logs = []
+    for n in range(10):
+        med = api(port, "POST", "/api/v1/medications", {"name": f"Scheduled {n}"}, cookie)[0]["id"]
+        api(port, "POST", f"/api/v1/medications/{med}/schedules", {"times": list(DOSE_TIMES), "starts_on": day(first - 86400)}, cookie)
+        for d in range(DOSE_DAYS + 1):
+            midnight = calendar.timegm(time.strptime(day(first + (d - 1) * 86400), "%Y-%m-%d"))
+            for k, hhmm in enumerate(DOSE_TIMES):
+                if (d * 4 + k + n) % 10 == 0:
+                    continue  # a missed dose
+                hours, minutes = map(int, hhmm.split(":"))
+                # Berlin is one or two hours ahead of UTC; an hour back plus five minutes lies in
+                # the window either way.
+                logs.append((user_id, med, (midnight + (hours - 1) * 3600 + (minutes + 5) * 60) * 1000))
+    insert_logs(database_url, logs)
+    return cookie, f"/api/v1/doses?from={day(first)}&to={day(last)}"
+
+
+def bulk_symptom_logs(database_url, user_id, type_ids, count, days=365):
+    """Symptom logs spread evenly over the last `days` days, straight into the store."""
+    now_ms = int(time.time() * 1000)
+    step = days * 86_400_000 // count
+    rows = []
+    for i in range(count):
+        notes = "Woke up with it; better after a walk." if i % 5 == 0 else None
+        rows.append((str(uuid.uuid4()), user_id, type_ids[i % len(type_ids)], now_ms - 3_600_000 - i * step, 1 + (i * 7) % 10, 5, notes, now_ms, now_ms))
+    columns = "id, user_id, symptom_type_id, started_at, severity, impact, notes, created_at, updated_at"
+    if database_url.startswith("sqlite"):
+        db = sqlite3.connect(database_url.split("://", 1)[1])
+        db.executemany(f"INSERT INTO symptom_logs ({columns}) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        db.commit()
+        db.close()
+    else:
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            for r in rows:
+                f.write(f"{r[0]},{r[1]},{r[2]},{ms_to_iso(r[3])},{r[4]},{r[5]},{r[6] or ''},{ms_to_iso(r[7])},{ms_to_iso(r[8])}\n")
+        subprocess.run(["psql", "-q", database_url, "-c", f"\\copy symptom_logs ({columns}) FROM '{f.name}' CSV"], check=True)
         subprocess.run(["psql", "-q", database_url, "-c", "ANALYZE"], check=True)
         os.unlink(f.name)
 
@@ -255,6 +315,11 @@ def main():
     (writer_type,) = (api(port, "POST", "/api/v1/symptom-types", {"name": "Headache"}, writer)[0]["id"],)
     run("(c) POST /api/v1/logs/symptoms", "/api/v1/logs/symptoms", cookie=writer, method="POST", body={"symptom_type_id": writer_type, "severity": 4})
     run("(h) GET /metrics", "/metrics")
+    dosing, doses_path = seed_doses(port, url, "bench-doses@example.com")
+    doses = run("(i) GET /api/v1/doses, 92 days of 10 meds x 4 a day", doses_path, cookie=dosing)
+    one_client = measured(doses_path, 1, cookie=dosing)
+    one_client["name"] = "(i) the same, one client"
+    results.append(one_client)
 
     # (g) Login is Argon2-bound: its ceiling is cores / single-hash time. The single-hash time is
     # the latency of one login with nothing else running.
@@ -270,6 +335,17 @@ def main():
     t.join()
     login["name"] = "(g) POST /auth/login"
     results.append(login)
+
+    # (j) The doctor's report over 366 days of a heavy diary (10 000 symptom logs across the
+    # year on top of the 10 000 medication logs), for one client at a time.
+    bulk_symptom_logs(url, user_id, types, 10_000)
+    last = time.strftime("%Y-%m-%d", time.gmtime())
+    first = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 365 * 86400))
+    report_path = f"/api/v1/report?from={first}&to={last}"
+    wrk(port, report_path, warm, 1, cookie=cookie)
+    report = measured(report_path, 1, cookie=cookie)
+    report["name"] = "(j) GET /api/v1/report, 366 days, 20k logs, 1 client"
+    results.append(report)
     peak_rss = server.rss_kib("VmHWM")
     server.stop()
 
@@ -307,6 +383,7 @@ def main():
     print(f"/health while logins saturate the CPU (one probe every 10 ms): p99 {during.get('p99', 0):.2f} ms, {during.get('errors', 0)} errors")
     total = (GROWTH_ACCOUNTS + 1) * GROWTH_LOGS
     print(f"growth: (b) p50 {small['p50']:.2f} ms with {GROWTH_LOGS} logs, {big['p50']:.2f} ms with {total} logs ({big['p50'] / max(small['p50'], 1e-9):.2f}x); p99 {small['p99']:.2f} → {big['p99']:.2f} ms")
+    print(f"report over 366 days of 20 000 logs, one client: p50 {report['p50']:.1f} ms, p99 {report['p99']:.1f} ms (target < 200 ms)")
     print(f"memory: idle RSS {idle_rss / 1024:.1f} MiB, peak RSS {peak_rss / 1024:.1f} MiB")
     print(f"start-up to /health/ready on a migrated database: {startup * 1000:.0f} ms")
     errors = sum(r["errors"] for r in results) + during.get("errors", 0)

@@ -1,14 +1,19 @@
-//! The export's SQL: one query per table, each scoped to the account and served by the
-//! `(user_id, ...)` indexes, all read in one snapshot so that the document is consistent even while
-//! the account writes (a log never names a medication the document lacks).
+//! The export's SQL and its writer: one query per table, each scoped to the account and served by
+//! the `(user_id, ...)` indexes, all read in one snapshot so that the document is consistent even
+//! while the account writes (a log never names a medication the document lacks). Rows are written
+//! to the response as they are read, so the export's memory does not grow with the account.
+
+use futures_util::TryStreamExt;
+use serde::Serialize;
 
 use super::export::{
-    AccountExport, ExportedCondition, ExportedDoctor, ExportedLink, ExportedMedication,
-    ExportedMedicationLog, ExportedSymptomLog, ExportedSymptomType, LinkIndex,
+    ExportedCondition, ExportedDoctor, ExportedLink, ExportedMedication, ExportedMedicationLog,
+    ExportedSymptomLog, ExportedSymptomType, LinkIndex,
 };
 use crate::{
     auth::users::User,
-    db::{Db, DbError},
+    db::{Db, DbError, Snapshot, SnapshotRow},
+    http::streaming::{BodyWriter, StreamError},
     symptoms::severity_label,
     types::{Date, Id, Timestamp},
 };
@@ -93,94 +98,94 @@ struct DoctorRow {
     updated_at: Timestamp,
 }
 
-/// Everything the tables hold for one account, as read in one snapshot.
-struct Rows {
-    profile: Option<User>,
-    medications: Vec<ExportedMedication>,
-    medication_logs: Vec<ExportedMedicationLog>,
-    symptom_types: Vec<ExportedSymptomType>,
-    symptom_logs: Vec<SymptomLogRow>,
-    conditions: Vec<ConditionRow>,
-    doctors: Vec<DoctorRow>,
-    links: Vec<ExportedLink>,
+/// An export ready to be written: the snapshot it reads and the account it belongs to.
+pub struct PendingExport {
+    snapshot: Snapshot,
+    profile: User,
+    exported_at: Timestamp,
 }
 
-/// Runs `$body` in a read-only transaction that sees one snapshot of the database.
-macro_rules! in_snapshot {
-    ($db:expr, |$tx:ident| $body:expr) => {
-        match $db {
-            Db::Sqlite(sqlite) => {
-                // In WAL mode a (deferred) read transaction keeps the snapshot of its first read.
-                let mut reader = sqlite.readers.acquire().await?;
-                let mut $tx = sqlx::Connection::begin(&mut *reader).await?;
-                let out = $body;
-                $tx.rollback().await?;
-                out
-            }
-            Db::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .execute(&mut *$tx)
-                    .await?;
-                let out = $body;
-                $tx.rollback().await?;
-                out
-            }
-        }
-    };
+impl PendingExport {
+    pub fn exported_at(&self) -> Timestamp {
+        self.exported_at
+    }
 }
 
-async fn read_rows(db: &Db, user_id: Id) -> Result<Rows, DbError> {
-    let rows = in_snapshot!(db, |tx| Rows {
-        profile: sqlx::query_as(PROFILE)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?,
-        medications: sqlx::query_as(MEDICATIONS)
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?,
-        medication_logs: sqlx::query_as(MEDICATION_LOGS)
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?,
-        symptom_types: sqlx::query_as(SYMPTOM_TYPES)
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?,
-        symptom_logs: sqlx::query_as(SYMPTOM_LOGS)
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?,
-        conditions: sqlx::query_as(CONDITIONS)
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?,
-        doctors: sqlx::query_as(DOCTORS)
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?,
-        links: sqlx::query_as(LINKS)
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?,
-    });
-    Ok(rows)
-}
-
-/// The export of the account `user_id`, or `None` when the account no longer exists.
-pub async fn export(db: &Db, user_id: Id) -> Result<Option<AccountExport>, DbError> {
+/// Opens the snapshot the export of `user_id` reads; `None` when the account no longer exists.
+pub async fn open(db: &Db, user_id: Id) -> Result<Option<PendingExport>, DbError> {
     let exported_at = Timestamp::now();
-    let rows = read_rows(db, user_id).await?;
-    let Some(profile) = rows.profile else {
+    let mut snapshot = Snapshot::open(db).await?;
+    let Some(profile) = snapshot.optional::<User>(PROFILE, user_id).await? else {
         return Ok(None);
     };
-    let mut links = LinkIndex::new(&rows.links);
-    let conditions = rows
-        .conditions
-        .into_iter()
-        .map(|row| ExportedCondition {
-            doctor_ids: links.doctors_of(row.id),
+    Ok(Some(PendingExport {
+        snapshot,
+        profile,
+        exported_at,
+    }))
+}
+
+/// Writes the document: the fields of [`super::export::AccountExport`], in its order.
+pub async fn write(export: PendingExport, mut out: BodyWriter) -> Result<(), StreamError> {
+    let PendingExport {
+        mut snapshot,
+        profile,
+        exported_at,
+    } = export;
+    let user_id = profile.id;
+    // Links are few (the quotas bound conditions and doctors) and both of their ends need them.
+    let links: Vec<ExportedLink> = snapshot.all(LINKS, user_id).await?;
+    let mut index = LinkIndex::new(&links);
+
+    out.raw("{\"exported_at\":");
+    out.value(&exported_at).await?;
+    out.raw(",\"profile\":");
+    out.value(&profile).await?;
+    let db = &mut snapshot;
+    array(
+        &mut out,
+        db,
+        "medications",
+        MEDICATIONS,
+        user_id,
+        |row: ExportedMedication| row,
+    )
+    .await?;
+    array(
+        &mut out,
+        db,
+        "medication_logs",
+        MEDICATION_LOGS,
+        user_id,
+        |row: ExportedMedicationLog| row,
+    )
+    .await?;
+    array(
+        &mut out,
+        db,
+        "symptom_types",
+        SYMPTOM_TYPES,
+        user_id,
+        |row: ExportedSymptomType| row,
+    )
+    .await?;
+    array(
+        &mut out,
+        db,
+        "symptom_logs",
+        SYMPTOM_LOGS,
+        user_id,
+        |row: SymptomLogRow| ExportedSymptomLog::from(row),
+    )
+    .await?;
+    array(
+        &mut out,
+        db,
+        "conditions",
+        CONDITIONS,
+        user_id,
+        |row: ConditionRow| ExportedCondition {
+            doctor_ids: index.doctors_of(row.id),
             id: row.id,
             name: row.name,
             status: row.status,
@@ -188,13 +193,17 @@ pub async fn export(db: &Db, user_id: Id) -> Result<Option<AccountExport>, DbErr
             notes: row.notes,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
-        .collect();
-    let doctors = rows
-        .doctors
-        .into_iter()
-        .map(|row| ExportedDoctor {
-            condition_ids: links.conditions_of(row.id),
+        },
+    )
+    .await?;
+    array(
+        &mut out,
+        db,
+        "doctors",
+        DOCTORS,
+        user_id,
+        |row: DoctorRow| ExportedDoctor {
+            condition_ids: index.conditions_of(row.id),
             id: row.id,
             name: row.name,
             specialty: row.specialty,
@@ -204,17 +213,36 @@ pub async fn export(db: &Db, user_id: Id) -> Result<Option<AccountExport>, DbErr
             notes: row.notes,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        })
-        .collect();
-    Ok(Some(AccountExport {
-        exported_at,
-        profile,
-        medications: rows.medications,
-        medication_logs: rows.medication_logs,
-        symptom_types: rows.symptom_types,
-        symptom_logs: rows.symptom_logs.into_iter().map(Into::into).collect(),
-        conditions,
-        doctors,
-        doctor_conditions: rows.links,
-    }))
+        },
+    )
+    .await?;
+    out.raw(",\"doctor_conditions\":");
+    out.value(&links).await?;
+    out.raw("}");
+    out.finish().await
+}
+
+/// Writes `,"key":[...]` with one element per row of `sql`, as the rows arrive.
+async fn array<T: SnapshotRow, U: Serialize>(
+    out: &mut BodyWriter,
+    snapshot: &mut Snapshot,
+    key: &str,
+    sql: &'static str,
+    user_id: Id,
+    mut to_item: impl FnMut(T) -> U,
+) -> Result<(), StreamError> {
+    out.raw(",\"");
+    out.raw(key);
+    out.raw("\":[");
+    let mut rows = snapshot.rows::<T>(sql, user_id);
+    let mut first = true;
+    while let Some(row) = rows.try_next().await? {
+        if !first {
+            out.raw(",");
+        }
+        first = false;
+        out.value(&to_item(row)).await?;
+    }
+    out.raw("]");
+    Ok(())
 }

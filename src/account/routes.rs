@@ -15,9 +15,14 @@ use crate::{
         users::{self, UserEnvelope},
     },
     error::{ApiError, ApiResult, Problem},
-    http::{client_ip::ClientIp, json::JsonObject},
+    http::{
+        client_ip::ClientIp,
+        json::JsonObject,
+        streaming::{spawn_producer, streamed_body},
+    },
     input::{self, Fields},
     state::AppState,
+    types::Timestamp,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -101,18 +106,37 @@ async fn export(
     ClientIp(ip): ClientIp,
     user: CurrentUser,
 ) -> ApiResult<impl IntoResponse> {
-    let document = export_store::export(&state.db, user.id)
+    let pending = export_store::open(&state.db, user.id)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     audit::record(
         &state.db,
-        AuditEvent::new("account.export").user(user.id).ip(ip),
+        AuditEvent::new("account.export")
+            .user(user.id)
+            .ip(ip)
+            .format("json"),
     )
     .await;
-    let filename = format!(
-        "attachment; filename=\"medtracker-export-{}.json\"",
-        document.exported_at.to_jiff().strftime("%Y-%m-%d")
+    let disposition = attachment("medtracker-export", pending.exported_at())?;
+    let (writer, body) = streamed_body();
+    spawn_producer("account export", export_store::write(pending, writer));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    ))
+}
+
+/// `attachment; filename="<stem>-<date>.json"`, dated in UTC like the document's own timestamp.
+pub fn attachment(stem: &str, at: Timestamp) -> ApiResult<HeaderValue> {
+    let value = format!(
+        "attachment; filename=\"{stem}-{}.json\"",
+        at.to_jiff().strftime("%Y-%m-%d")
     );
-    let disposition = HeaderValue::from_str(&filename).map_err(ApiError::internal)?;
-    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(document)))
+    HeaderValue::from_str(&value).map_err(ApiError::internal)
 }

@@ -129,6 +129,7 @@ const ACCOUNT_TABLES: &[&str] = &[
     "medication_logs",
     "symptom_logs",
     "doctor_conditions",
+    "schedules",
     "medications",
     "symptom_types",
     "conditions",

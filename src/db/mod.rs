@@ -8,11 +8,13 @@ mod connect;
 mod error;
 mod group_commit;
 mod readers;
+mod snapshot;
 
 pub use connect::{connect, migrate, readiness};
 pub use error::DbError;
 pub use group_commit::GroupWriter;
 pub use readers::{Reader, ReaderPool};
+pub use snapshot::{Snapshot, SnapshotRow};
 
 use sqlx::{PgConnection, PgPool, SqliteConnection};
 
@@ -221,4 +223,13 @@ pub async fn owns(
         .fetch_one(conn)
         .await)?;
     Ok(count > 0)
+}
+
+/// SQL for the milliseconds since 1970 of a timestamp column (`column` is fixed text from the
+/// caller, never input): SQLite stores exactly that number, PostgreSQL a `timestamptz`.
+pub fn epoch_millis(db: &Db, column: &str) -> String {
+    match db {
+        Db::Sqlite(_) => column.to_owned(),
+        Db::Postgres(_) => format!("(EXTRACT(EPOCH FROM {column}) * 1000)::bigint"),
+    }
 }

@@ -11,6 +11,10 @@ use crate::{
     error::{ApiResult, Problem},
     http::query::QueryParams,
     medications::logs::{model::MedicationLog, store as medication_logs},
+    schedules::{
+        doses::{DOSES_MAX, Dose},
+        service as schedules,
+    },
     state::AppState,
     symptoms::{self, logs::model::SymptomLog},
 };
@@ -36,6 +40,9 @@ pub struct Summary {
     /// Feel vs yesterday for today.
     pub feel: Feel,
     pub counts_today: CountsToday,
+    /// Today's planned doses in the account's time zone (whatever `tz` says), as `/doses` lists
+    /// them.
+    pub doses_today: Vec<Dose>,
 }
 
 /// Everything the landing screen shows.
@@ -53,7 +60,7 @@ async fn summary(
 ) -> ApiResult<Json<Summary>> {
     let timezone = query.timezone("tz");
     query.finish()?;
-    let (medications, symptom_logs, feel) = tokio::try_join!(
+    let (medications, symptom_logs, feel, doses_today) = tokio::try_join!(
         async {
             Ok(
                 medication_logs::list_logs(&state.db, user.id, &Default::default(), RECENT, None)
@@ -64,6 +71,11 @@ async fn summary(
             Ok(symptoms::list_logs(&state.db, user.id, &Default::default(), RECENT, None).await?)
         },
         feel_for(&state, &user, None, timezone),
+        async {
+            let tz = schedules::account_zone(&state, &user).await?;
+            let today = schedules::today(&tz);
+            schedules::doses_between(&state, user.id, &tz, today, today, DOSES_MAX).await
+        },
     )?;
     Ok(Json(Summary {
         recent_medication_logs: medications.items,
@@ -73,5 +85,6 @@ async fn summary(
             symptom_logs: feel.today.symptom_logs,
         },
         feel,
+        doses_today: doses_today.doses,
     }))
 }

@@ -10,5 +10,7 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod request_log;
 pub mod security;
+pub mod send_stall;
 pub mod serve;
+pub mod streaming;
 pub mod timeout;

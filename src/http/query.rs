@@ -95,6 +95,20 @@ impl QueryParams {
         })
     }
 
+    /// One of a fixed set of words, such as `day` or `week`.
+    pub fn one_of<T: Copy>(&mut self, name: &str, choices: &[(&str, T)]) -> Option<T> {
+        self.read(name, |raw| {
+            choices
+                .iter()
+                .find(|(word, _)| *word == raw)
+                .map(|(_, value)| *value)
+                .ok_or_else(|| {
+                    let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+                    format!("must be one of: {}", words.join(", "))
+                })
+        })
+    }
+
     /// A search term: trimmed, at most `max` characters; blank means "no search".
     pub fn search(&mut self, name: &str, max: usize) -> Option<String> {
         self.read(name, |raw| {

@@ -10,6 +10,8 @@ use axum::{
 use crate::{error::ApiError, state::AppState, telemetry};
 
 const JSON_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// The printable report carries its own inline style sheet and nothing else.
+const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 /// Swagger UI and ReDoc are served from the binary; they need our own scripts, styles, images
 /// and workers, plus inline styles (both inject them), and nothing from another host.
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -33,7 +35,13 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         || path.starts_with("/docs/")
         || path == "/redoc"
         || path.starts_with("/redoc/");
-    let csp = if is_docs { DOCS_CSP } else { JSON_CSP };
+    let csp = if is_docs {
+        DOCS_CSP
+    } else if path == "/api/v1/report" {
+        REPORT_CSP
+    } else {
+        JSON_CSP
+    };
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(csp),

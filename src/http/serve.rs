@@ -1,5 +1,6 @@
 //! The accept loop: hyper's HTTP/1.1 server with a header read timeout (a client that trickles its
-//! headers cannot hold a connection), a cap on open connections, and graceful shutdown.
+//! headers cannot hold a connection), a cut-off for clients that stop taking a response, a cap on
+//! open connections, and graceful shutdown.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -12,6 +13,8 @@ use hyper_util::{
 use tokio::{net::TcpListener, sync::Semaphore};
 use tower::ServiceExt;
 
+use super::send_stall::SendStallGuard;
+
 /// Open connections beyond this wait in the kernel's backlog until one closes.
 pub const MAX_CONNECTIONS: usize = 4096;
 /// A client must send a request's complete head within this time, counted from the connection's
@@ -20,6 +23,9 @@ pub const MAX_CONNECTIONS: usize = 4096;
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// In-flight requests get this long to finish after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// A response whose client takes no bytes for this long is cut; the service sets it to
+/// `REQUEST_TIMEOUT_SECS` (whose default this is).
+pub const SEND_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The accept loop's limits. Production uses the defaults (the constants above); tests shorten
 /// them to prove the limits hold without waiting for the real ones.
@@ -28,6 +34,7 @@ pub struct ServeLimits {
     pub max_connections: usize,
     pub header_read_timeout: Duration,
     pub drain_timeout: Duration,
+    pub send_stall_timeout: Duration,
 }
 
 impl Default for ServeLimits {
@@ -36,6 +43,7 @@ impl Default for ServeLimits {
             max_connections: MAX_CONNECTIONS,
             header_read_timeout: HEADER_READ_TIMEOUT,
             drain_timeout: DRAIN_TIMEOUT,
+            send_stall_timeout: SEND_STALL_TIMEOUT,
         }
     }
 }
@@ -80,6 +88,7 @@ pub async fn serve(
                 .insert(ConnectInfo::<SocketAddr>(peer));
             router.clone().oneshot(request)
         });
+        let stream = SendStallGuard::new(stream, limits.send_stall_timeout);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(err) = connection.await {

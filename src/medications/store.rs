@@ -4,6 +4,7 @@ use super::model::{Medication, MedicationInput, MedicationPatch};
 use crate::{
     db::{Conn, Db, DbError, read, run},
     input::name_key,
+    schedules::store as schedules,
     types::{Id, Timestamp},
 };
 
@@ -122,7 +123,12 @@ pub async fn update(
     let Some(current) = current else {
         return Ok(None);
     };
+    let was_active = current.active;
     let next = patch.apply(current);
+    let now = Timestamp::now();
+    if was_active && !next.active {
+        schedules::end_on_deactivation(tx, user_id, id, now).await?;
+    }
     Ok(run!(tx, |conn| sqlx::query_as(&write)
         .bind(id)
         .bind(user_id)
@@ -136,30 +142,49 @@ pub async fn update(
         .bind(next.condition_id)
         .bind(next.notes.as_deref())
         .bind(next.active)
-        .bind(Timestamp::now())
+        .bind(now)
         .fetch_optional(conn)
         .await?))
 }
 
 /// Activates or deactivates; a medication already in that state is returned unchanged.
+/// Deactivating also ends its schedules (see `schedules::end_on_deactivation`); activating does
+/// not bring them back.
 pub async fn set_active(
     tx: &mut Conn<'_>,
     user_id: Id,
     id: Id,
     active: bool,
 ) -> Result<Option<Medication>, DbError> {
-    let sql = format!(
-        "UPDATE medications SET active = $3, \
-         updated_at = CASE WHEN active = $3 THEN updated_at ELSE $4 END \
+    let current = format!(
+        "SELECT {COLUMNS} FROM medications WHERE id = $1 AND user_id = $2{}",
+        tx.lock_clause("medications")
+    );
+    let write = format!(
+        "UPDATE medications SET active = $3, updated_at = $4 \
          WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
-    Ok(run!(tx, |conn| sqlx::query_as(&sql)
+    let current: Option<Medication> = run!(tx, |conn| sqlx::query_as(&current)
         .bind(id)
         .bind(user_id)
-        .bind(active)
-        .bind(Timestamp::now())
         .fetch_optional(conn)
-        .await?))
+        .await?);
+    match current {
+        Some(current) if current.active != active => {
+            let now = Timestamp::now();
+            if !active {
+                schedules::end_on_deactivation(tx, user_id, id, now).await?;
+            }
+            Ok(run!(tx, |conn| sqlx::query_as(&write)
+                .bind(id)
+                .bind(user_id)
+                .bind(active)
+                .bind(now)
+                .fetch_optional(conn)
+                .await?))
+        }
+        unchanged => Ok(unchanged),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

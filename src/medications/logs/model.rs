@@ -78,7 +78,8 @@ fn taken_at(now: Timestamp) -> impl FnOnce(&Value) -> Result<Timestamp, String> 
     }
 }
 
-fn dose_amount(value: &Value) -> Result<f64, String> {
+/// Greater than 0; shared with schedules, whose planned dose follows the same rule.
+pub fn dose_amount(value: &Value) -> Result<f64, String> {
     value
         .as_f64()
         .filter(|amount| amount.is_finite() && *amount > 0.0)

@@ -3,7 +3,7 @@
 use super::model::{MedicationLog, MedicationLogInput, MedicationLogPatch};
 use crate::{
     db::{Conn, Db, DbError, read, run},
-    pagination::{Cursor, Page},
+    pagination::{Cursor, Page, PageQuery},
     types::{Id, Timestamp},
 };
 
@@ -12,8 +12,6 @@ const SELECT: &str = "SELECT l.id, l.medication_id, m.name AS medication_name, l
     l.dose_amount, l.dose_unit, l.effectiveness, l.side_effects, l.side_effect_severity, \
     l.notes, l.created_at, l.updated_at \
     FROM medication_logs l JOIN medications m ON m.id = l.medication_id AND m.user_id = l.user_id";
-
-const ORDER: &str = "ORDER BY l.taken_at DESC, l.id DESC";
 
 /// Which logs a list shows; every bound is optional.
 #[derive(Clone, Debug, Default)]
@@ -25,71 +23,6 @@ pub struct LogFilter {
     pub medication_id: Option<Id>,
 }
 
-/// A bind value of a query assembled from optional conditions.
-#[derive(Clone, Copy)]
-enum Arg {
-    Id(Id),
-    At(Timestamp),
-    Count(i64),
-}
-
-/// SQL text and its binds, numbered in the order they are added.
-struct Query {
-    sql: String,
-    args: Vec<Arg>,
-}
-
-impl Query {
-    fn new(sql: &str) -> Self {
-        Self {
-            sql: sql.to_owned(),
-            args: Vec::new(),
-        }
-    }
-
-    /// Adds a bind and returns its placeholder.
-    fn arg(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
-    }
-
-    fn push(&mut self, sql: &str) {
-        self.sql.push(' ');
-        self.sql.push_str(sql);
-    }
-}
-
-/// The filtered list query: only the conditions in use are in the SQL, so that each variant
-/// can walk the `(user_id, taken_at DESC, id DESC)` index straight to the page.
-fn list_query(user_id: Id, filter: &LogFilter, limit: i64, cursor: Option<Cursor>) -> Query {
-    let mut query = Query::new(SELECT);
-    let user = query.arg(Arg::Id(user_id));
-    query.push(&format!("WHERE l.user_id = {user}"));
-    if let Some(from) = filter.from {
-        let from = query.arg(Arg::At(from));
-        query.push(&format!("AND l.taken_at >= {from}"));
-    }
-    if let Some(to) = filter.to {
-        let to = query.arg(Arg::At(to));
-        query.push(&format!("AND l.taken_at < {to}"));
-    }
-    if let Some(medication_id) = filter.medication_id {
-        let medication = query.arg(Arg::Id(medication_id));
-        query.push(&format!("AND l.medication_id = {medication}"));
-    }
-    if let Some(cursor) = cursor {
-        let at = query.arg(Arg::At(cursor.at));
-        let id = query.arg(Arg::Id(cursor.id));
-        query.push(&format!(
-            "AND (l.taken_at < {at} OR (l.taken_at = {at} AND l.id < {id}))"
-        ));
-    }
-    // One row more than the page: it only tells whether another page exists.
-    let limit = query.arg(Arg::Count(limit.saturating_add(1)));
-    query.push(&format!("{ORDER} LIMIT {limit}"));
-    query
-}
-
 /// A page of the account's logs, newest first; `cursor` continues after a previous page.
 /// The landing summary uses it for the newest logs.
 pub async fn list_logs(
@@ -99,18 +32,15 @@ pub async fn list_logs(
     limit: i64,
     cursor: Option<Cursor>,
 ) -> Result<Page<MedicationLog>, DbError> {
-    let query = list_query(user_id, filter, limit, cursor);
-    let rows: Vec<MedicationLog> = read!(db, |conn| {
-        let mut statement = sqlx::query_as(&query.sql);
-        for arg in &query.args {
-            statement = match *arg {
-                Arg::Id(id) => statement.bind(id),
-                Arg::At(at) => statement.bind(at),
-                Arg::Count(n) => statement.bind(n),
-            };
-        }
-        statement.fetch_all(conn).await
-    })?;
+    let query = PageQuery::new(SELECT, "taken_at", user_id)
+        .from(filter.from)
+        .to(filter.to)
+        .matching("medication_id", filter.medication_id)
+        .page(cursor, limit);
+    let rows: Vec<MedicationLog> = read!(db, |conn| query
+        .bind(sqlx::query_as(query.sql()))
+        .fetch_all(conn)
+        .await)?;
     Ok(Page::from_rows(rows, limit, |log| Cursor {
         at: log.taken_at,
         id: log.id,
@@ -268,66 +198,4 @@ pub async fn delete_log(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<bool, 
     .await?
     .rows_affected());
     Ok(deleted > 0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(millis: i64) -> Timestamp {
-        Timestamp::from_millis(millis)
-    }
-
-    #[test]
-    fn list_queries_hold_only_the_conditions_in_use() {
-        let user = Id::new();
-        let cursor = Cursor {
-            at: at(5),
-            id: Id::new(),
-        };
-        let cases: [(LogFilter, Option<Cursor>, &str, usize); 4] = [
-            (
-                LogFilter::default(),
-                None,
-                "WHERE l.user_id = $1 ORDER BY l.taken_at DESC, l.id DESC LIMIT $2",
-                2,
-            ),
-            (
-                LogFilter {
-                    from: Some(at(1)),
-                    to: Some(at(9)),
-                    medication_id: None,
-                },
-                None,
-                "WHERE l.user_id = $1 AND l.taken_at >= $2 AND l.taken_at < $3 ORDER BY l.taken_at DESC, l.id DESC LIMIT $4",
-                4,
-            ),
-            (
-                LogFilter {
-                    medication_id: Some(Id::new()),
-                    ..LogFilter::default()
-                },
-                Some(cursor),
-                "WHERE l.user_id = $1 AND l.medication_id = $2 AND (l.taken_at < $3 OR (l.taken_at = $3 AND l.id < $4)) ORDER BY l.taken_at DESC, l.id DESC LIMIT $5",
-                5,
-            ),
-            (
-                LogFilter::default(),
-                Some(cursor),
-                "WHERE l.user_id = $1 AND (l.taken_at < $2 OR (l.taken_at = $2 AND l.id < $3)) ORDER BY l.taken_at DESC, l.id DESC LIMIT $4",
-                4,
-            ),
-        ];
-        for (filter, cursor, tail, binds) in cases {
-            let query = list_query(user, &filter, 20, cursor);
-            assert!(query.sql.ends_with(tail), "{}", query.sql);
-            assert_eq!(query.args.len(), binds);
-        }
-    }
-
-    #[test]
-    fn list_queries_fetch_one_row_more_than_the_page() {
-        let query = list_query(Id::new(), &LogFilter::default(), 20, None);
-        assert!(matches!(query.args.last(), Some(Arg::Count(21))));
-    }
 }

@@ -7,7 +7,7 @@ use super::model::{
 use crate::{
     db::{Conn, Db, DbError, read, run},
     error::ApiError,
-    pagination::{Cursor, Page},
+    pagination::{Cursor, Page, PageQuery},
     symptoms::types::store as type_store,
     types::{Id, Timestamp},
 };
@@ -25,47 +25,15 @@ pub async fn list_logs(
     limit: i64,
     cursor: Option<Cursor>,
 ) -> Result<Page<SymptomLog>, DbError> {
-    let mut sql = format!("{SELECT} WHERE l.user_id = $1");
-    let mut next = 2;
-    let mut placeholder = || {
-        let p = format!("${next}");
-        next += 1;
-        p
-    };
-    if filter.from.is_some() {
-        sql.push_str(&format!(" AND l.started_at >= {}", placeholder()));
-    }
-    if filter.to.is_some() {
-        sql.push_str(&format!(" AND l.started_at < {}", placeholder()));
-    }
-    if filter.symptom_type_id.is_some() {
-        sql.push_str(&format!(" AND l.symptom_type_id = {}", placeholder()));
-    }
-    if cursor.is_some() {
-        let (at, id) = (placeholder(), placeholder());
-        // A row-value comparison, which both databases can answer from the (user, time, id) index.
-        sql.push_str(&format!(" AND (l.started_at, l.id) < ({at}, {id})"));
-    }
-    sql.push_str(&format!(
-        " ORDER BY l.started_at DESC, l.id DESC LIMIT {}",
-        placeholder()
-    ));
-    let rows: Vec<SymptomLogRow> = read!(db, |conn| {
-        let mut query = sqlx::query_as(&sql).bind(user_id);
-        if let Some(from) = filter.from {
-            query = query.bind(from);
-        }
-        if let Some(to) = filter.to {
-            query = query.bind(to);
-        }
-        if let Some(type_id) = filter.symptom_type_id {
-            query = query.bind(type_id);
-        }
-        if let Some(cursor) = cursor {
-            query = query.bind(cursor.at).bind(cursor.id);
-        }
-        query.bind(limit.saturating_add(1)).fetch_all(conn).await
-    })?;
+    let query = PageQuery::new(SELECT, "started_at", user_id)
+        .from(filter.from)
+        .to(filter.to)
+        .matching("symptom_type_id", filter.symptom_type_id)
+        .page(cursor, limit);
+    let rows: Vec<SymptomLogRow> = read!(db, |conn| query
+        .bind(sqlx::query_as(query.sql()))
+        .fetch_all(conn)
+        .await)?;
     let logs = rows.into_iter().map(SymptomLog::from).collect();
     Ok(Page::from_rows(logs, limit, SymptomLog::cursor))
 }

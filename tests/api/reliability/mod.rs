@@ -4,6 +4,7 @@
 mod bodies;
 mod concurrency;
 mod durability;
+mod export_memory;
 mod fuzz;
 mod outage;
 mod panics;

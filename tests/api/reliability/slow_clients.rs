@@ -1,6 +1,7 @@
 //! Slow requests and slow clients cannot hold the server: a request that runs too long answers
 //! 503 `timeout` (and what it began writing is rolled back), a client that stalls its body gets the
-//! same, a client that trickles its headers is disconnected, and open connections are capped.
+//! same, a client that trickles its headers is disconnected, open connections are capped, and a
+//! client that stops taking a streamed export is cut while one that reads slowly gets all of it.
 
 use std::time::Duration;
 
@@ -15,7 +16,10 @@ use serde_json::json;
 use tokio::{io::AsyncWriteExt, time::Instant};
 
 use super::{raw, serve_in_layers, within};
-use crate::helpers::{count_rows, spawn_app_with, spawn_app_with_limits};
+use crate::{
+    helpers::{PASSWORD, count_rows, spawn_app_with, spawn_app_with_limits},
+    records::{bulk_logs, seed, user_id},
+};
 
 const MARKER: &str = "test.half_written";
 
@@ -195,4 +199,157 @@ fn production_limits_are_the_documented_ones() {
     assert_eq!(HEADER_READ_TIMEOUT, Duration::from_secs(10));
     assert_eq!(limits.drain_timeout, DRAIN_TIMEOUT);
     assert_eq!(DRAIN_TIMEOUT, Duration::from_secs(10));
+}
+
+/// An app whose request timeout, and so its cut-off for clients that take no bytes, is 2 s, with
+/// an account whose export is several MiB (more than the sockets' buffers hold).
+async fn app_with_a_large_export() -> (crate::helpers::TestApp, String) {
+    let limits = ServeLimits {
+        send_stall_timeout: Duration::from_secs(2),
+        ..ServeLimits::default()
+    };
+    let app = spawn_app_with_limits(&[("REQUEST_TIMEOUT_SECS", "2")], limits).await;
+    let (client, email) = app.signed_in().await;
+    let id = user_id(&client).await;
+    let mine = seed(&app, id, "Mine").await;
+    bulk_logs(&app, id, mine.medication, 30_000, false).await;
+    let login = app
+        .client()
+        .post(
+            "/auth/login",
+            &json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    (app, login.session_cookie().expect("a session"))
+}
+
+/// Sends `GET path` with a small receive buffer, so that the server's writes wait for the client.
+async fn request_export(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    cookie: &str,
+) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .set_recv_buffer_size(16 * 1024)
+        .expect("a buffer size");
+    let mut stream = within(5, "connect", socket.connect(app.addr))
+        .await
+        .expect("connected");
+    let head = raw::head("GET", path, &[("Cookie", cookie)]);
+    stream.write_all(head.as_bytes()).await.expect("a request");
+    stream
+}
+
+/// Reads until the connection ends, pausing `pause` after every `step` bytes; returns the bytes.
+async fn read_slowly(stream: &mut tokio::net::TcpStream, step: usize, pause: Duration) -> Vec<u8> {
+    let mut taken = Vec::new();
+    let mut chunk = vec![0_u8; 16 * 1024];
+    let mut since_pause = 0;
+    loop {
+        match tokio::io::AsyncReadExt::read(stream, &mut chunk).await {
+            Ok(0) | Err(_) => break taken,
+            Ok(n) => {
+                taken.extend_from_slice(&chunk[..n]);
+                since_pause += n;
+                if since_pause >= step {
+                    since_pause = 0;
+                    tokio::time::sleep(pause).await;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_an_export_is_cut_and_its_snapshot_freed() {
+    let (app, cookie) = app_with_a_large_export().await;
+    for path in ["/api/v1/me/export", "/api/v1/me/export/fhir"] {
+        let mut stream = request_export(&app, path, &cookie).await;
+        // Take the head, then nothing for longer than the cut-off.
+        let mut head = [0_u8; 512];
+        let n = within(
+            10,
+            "the head",
+            tokio::io::AsyncReadExt::read(&mut stream, &mut head),
+        )
+        .await
+        .expect("readable");
+        assert!(head[..n].starts_with(b"HTTP/1.1 200"), "{path}");
+        tokio::time::sleep(Duration::from_secs(6)).await;
+
+        // The export's database snapshot was given back when the response was cut.
+        assert_eq!(
+            app.state.db.pool_usage().1,
+            0,
+            "{path}: a connection is still held"
+        );
+        let rest = within(
+            10,
+            "the cut connection ends",
+            read_slowly(&mut stream, usize::MAX, Duration::ZERO),
+        )
+        .await;
+        assert!(
+            !rest.ends_with(b"0\r\n\r\n"),
+            "{path}: the response was sent in full ({} bytes), not cut",
+            rest.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_slow_client_that_keeps_reading_takes_a_whole_export() {
+    let (app, cookie) = app_with_a_large_export().await;
+    let started = Instant::now();
+    let mut stream = request_export(&app, "/api/v1/me/export/fhir", &cookie).await;
+    // Never idle as long as the cut-off (2 s), but far longer than it in total.
+    let body = within(
+        120,
+        "a slow download",
+        read_slowly(&mut stream, 512 * 1024, Duration::from_millis(500)),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(
+        body.ends_with(b"0\r\n\r\n"),
+        "the response was cut after {} bytes",
+        body.len()
+    );
+    assert!(
+        took > Duration::from_secs(5),
+        "took {took:?}: the client was not slow enough to prove it"
+    );
+    let bundle: serde_json::Value = serde_json::from_slice(&dechunk(&body)).expect("a JSON bundle");
+    let statements = bundle["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|entry| entry["resource"]["resourceType"] == "MedicationStatement")
+        .count();
+    assert_eq!(statements, 30_003);
+}
+
+/// The body of a chunked HTTP/1.1 response read off the wire (head included).
+fn dechunk(response: &[u8]) -> Vec<u8> {
+    let mut rest = &response[response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head")
+        + 4..];
+    let mut body = Vec::new();
+    loop {
+        let line_end = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size");
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).expect("hex"), 16)
+            .expect("a chunk size");
+        if size == 0 {
+            return body;
+        }
+        let start = line_end + 2;
+        body.extend_from_slice(&rest[start..start + size]);
+        rest = &rest[start + size + 2..];
+    }
 }

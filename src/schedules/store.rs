@@ -1,0 +1,339 @@
+//! The SQL of the `schedules` table. Every query is scoped to the account.
+//!
+//! Writes lock the medication's row first, so that two schedules of one medication written at
+//! once are checked for overlap one after the other, and a deactivation cannot slip between the
+//! check and the write. Every write locks the medication before the schedule, in that order.
+
+use super::matching::LoggedDose;
+use super::model::{
+    Schedule, ScheduleFields, SchedulePatch, ScheduleRow, days_column, times_column,
+};
+use crate::{
+    db::{Conn, Db, DbError, read, run},
+    error::ApiError,
+    types::{Date, Id, Timestamp},
+};
+
+/// At most this many schedules per account.
+pub const QUOTA: i64 = 100;
+
+const COLUMNS: &str = "id, medication_id, times, days_of_week, starts_on, ends_on, dose_amount, \
+    dose_unit, created_at, updated_at";
+
+/// Schedules of the medication, other than `$3`, sharing a date with `$4..=$5` (`$5` NULL: no end).
+const OVERLAPPING: &str = "SELECT COUNT(*) FROM schedules \
+    WHERE medication_id = $1 AND user_id = $2 AND id <> $3 \
+    AND ($5 IS NULL OR starts_on <= $5) AND (ends_on IS NULL OR ends_on >= $4)";
+
+/// The outcome of a write that rules may refuse.
+#[derive(Debug)]
+pub enum Written {
+    Saved(Schedule),
+    NotFound,
+    MedicationInactive,
+    Overlap,
+    QuotaExceeded,
+    /// The patched schedule breaks a field rule (its dates, judged together).
+    Invalid(ApiError),
+}
+
+/// The medication's schedules, by first day; `None` when the account has no such medication.
+pub async fn list(
+    db: &Db,
+    user_id: Id,
+    medication_id: Id,
+) -> Result<Option<Vec<Schedule>>, ApiError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM schedules WHERE medication_id = $1 AND user_id = $2 \
+         ORDER BY starts_on, id"
+    );
+    if !crate::db::owns(db, "medications", user_id, medication_id).await? {
+        return Ok(None);
+    }
+    let rows: Vec<ScheduleRow> = read!(db, |conn| sqlx::query_as(&sql)
+        .bind(medication_id)
+        .bind(user_id)
+        .fetch_all(conn)
+        .await)
+    .map_err(DbError::from)?;
+    rows.into_iter()
+        .map(ScheduleRow::into_schedule)
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiError> {
+    let sql = format!("SELECT {COLUMNS} FROM schedules WHERE id = $1 AND user_id = $2");
+    let row: Option<ScheduleRow> = read!(db, |conn| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await)
+    .map_err(DbError::from)?;
+    row.map(ScheduleRow::into_schedule).transpose()
+}
+
+/// Every schedule of the account, with its medication: what planning starts from.
+pub async fn for_planning(db: &Db, user_id: Id) -> Result<Vec<PlanRow>, DbError> {
+    const SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, s.starts_on, \
+        s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
+        m.name AS medication_name, m.name_key, m.deactivated_at \
+        FROM schedules s JOIN medications m ON m.id = s.medication_id AND m.user_id = s.user_id \
+        WHERE s.user_id = $1";
+    Ok(read!(db, |conn| sqlx::query_as(SQL)
+        .bind(user_id)
+        .fetch_all(conn)
+        .await)?)
+}
+
+/// A schedule row with its medication's name and last deactivation, for planning. An account
+/// holds at most [`QUOTA`] schedules, so reading them all is one small query.
+#[derive(sqlx::FromRow)]
+pub struct PlanRow {
+    #[sqlx(flatten)]
+    pub schedule: ScheduleRow,
+    pub medication_name: String,
+    pub name_key: String,
+    pub deactivated_at: Option<Timestamp>,
+}
+
+/// Locks the account's medication; `None` when there is none, else whether it is active.
+async fn lock_medication(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    medication_id: Id,
+) -> Result<Option<bool>, DbError> {
+    let sql = format!(
+        "SELECT active FROM medications WHERE id = $1 AND user_id = $2{}",
+        tx.lock_clause("medications")
+    );
+    Ok(run!(tx, |conn| sqlx::query_scalar(&sql)
+        .bind(medication_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?))
+}
+
+async fn overlaps(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    medication_id: Id,
+    id: Id,
+    (starts_on, ends_on): (Date, Option<Date>),
+) -> Result<bool, DbError> {
+    let count: i64 = run!(tx, |conn| sqlx::query_scalar(OVERLAPPING)
+        .bind(medication_id)
+        .bind(user_id)
+        .bind(id)
+        .bind(starts_on)
+        .bind(ends_on)
+        .fetch_one(conn)
+        .await?);
+    Ok(count > 0)
+}
+
+pub async fn insert(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    medication_id: Id,
+    new: &ScheduleFields,
+) -> Result<Written, DbError> {
+    const COUNT: &str = "SELECT COUNT(*) FROM schedules WHERE user_id = $1";
+    let insert = format!(
+        "INSERT INTO schedules (id, user_id, medication_id, times, days_of_week, starts_on, \
+         ends_on, dose_amount, dose_unit, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {COLUMNS}"
+    );
+    match lock_medication(tx, user_id, medication_id).await? {
+        None => return Ok(Written::NotFound),
+        Some(false) => return Ok(Written::MedicationInactive),
+        Some(true) => {}
+    }
+    let count: i64 = run!(tx, |conn| sqlx::query_scalar(COUNT)
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?);
+    if count >= QUOTA {
+        return Ok(Written::QuotaExceeded);
+    }
+    let id = Id::new();
+    if overlaps(tx, user_id, medication_id, id, new.days()).await? {
+        return Ok(Written::Overlap);
+    }
+    let row: ScheduleRow = run!(tx, |conn| sqlx::query_as(&insert)
+        .bind(id)
+        .bind(user_id)
+        .bind(medication_id)
+        .bind(times_column(&new.times))
+        .bind(days_column(new.days_of_week.as_deref()))
+        .bind(new.starts_on)
+        .bind(new.ends_on)
+        .bind(new.dose_amount)
+        .bind(new.dose_unit.as_deref())
+        .bind(Timestamp::now())
+        .fetch_one(conn)
+        .await?);
+    saved(row)
+}
+
+fn saved(row: ScheduleRow) -> Result<Written, DbError> {
+    match row.into_schedule() {
+        Ok(schedule) => Ok(Written::Saved(schedule)),
+        Err(err) => Ok(Written::Invalid(err)),
+    }
+}
+
+/// Applies a merge patch to the locked row; the result is judged as a whole (dates, overlap).
+pub async fn update(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    id: Id,
+    patch: SchedulePatch,
+) -> Result<Written, DbError> {
+    const MEDICATION: &str = "SELECT medication_id FROM schedules WHERE id = $1 AND user_id = $2";
+    let current = format!(
+        "SELECT {COLUMNS} FROM schedules WHERE id = $1 AND user_id = $2{}",
+        tx.lock_clause("schedules")
+    );
+    let write = format!(
+        "UPDATE schedules SET times = $3, days_of_week = $4, starts_on = $5, ends_on = $6, \
+         dose_amount = $7, dose_unit = $8, updated_at = $9 WHERE id = $1 AND user_id = $2 \
+         RETURNING {COLUMNS}"
+    );
+    // A schedule never moves to another medication, so reading which one it is needs no lock.
+    let medication_id: Option<Id> = run!(tx, |conn| sqlx::query_scalar(MEDICATION)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?);
+    let Some(medication_id) = medication_id else {
+        return Ok(Written::NotFound);
+    };
+    match lock_medication(tx, user_id, medication_id).await? {
+        None => return Ok(Written::NotFound),
+        Some(false) => return Ok(Written::MedicationInactive),
+        Some(true) => {}
+    }
+    let current: Option<ScheduleRow> = run!(tx, |conn| sqlx::query_as(&current)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?);
+    let Some(current) = current else {
+        return Ok(Written::NotFound);
+    };
+    let next = match current.into_schedule().and_then(|c| patch.apply(&c)) {
+        Ok(next) => next,
+        Err(invalid) => return Ok(Written::Invalid(invalid)),
+    };
+    if overlaps(tx, user_id, medication_id, id, next.days()).await? {
+        return Ok(Written::Overlap);
+    }
+    let row: ScheduleRow = run!(tx, |conn| sqlx::query_as(&write)
+        .bind(id)
+        .bind(user_id)
+        .bind(times_column(&next.times))
+        .bind(days_column(next.days_of_week.as_deref()))
+        .bind(next.starts_on)
+        .bind(next.ends_on)
+        .bind(next.dose_amount)
+        .bind(next.dose_unit.as_deref())
+        .bind(Timestamp::now())
+        .fetch_one(conn)
+        .await?);
+    saved(row)
+}
+
+/// Whether a schedule of the account was deleted.
+pub async fn delete(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<bool, DbError> {
+    let deleted = run!(tx, |conn| sqlx::query(
+        "DELETE FROM schedules WHERE id = $1 AND user_id = $2"
+    )
+    .bind(id)
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected());
+    Ok(deleted > 0)
+}
+
+/// Today in the named time zone (UTC when the name is unknown to this build's database).
+pub fn today_in_zone(timezone: &str) -> Date {
+    let tz = jiff::tz::db()
+        .get(timezone)
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    Date(jiff::Timestamp::now().to_zoned_datetime(tz).date())
+}
+
+/// Ends the medication's schedules on its deactivation, inside the caller's transaction (which
+/// already holds the medication's row): schedules running past today end today, those that would
+/// start after today are deleted, and the medication records the moment, after which no dose is
+/// planned.
+pub async fn end_on_deactivation(
+    tx: &mut Conn<'_>,
+    user_id: Id,
+    medication_id: Id,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    const TIMEZONE: &str = "SELECT timezone FROM users WHERE id = $1";
+    const RECORD: &str =
+        "UPDATE medications SET deactivated_at = $3 WHERE id = $1 AND user_id = $2";
+    const DELETE_LATER: &str =
+        "DELETE FROM schedules WHERE medication_id = $1 AND user_id = $2 AND starts_on > $3";
+    const END_TODAY: &str = "UPDATE schedules SET ends_on = $3, updated_at = $4 \
+        WHERE medication_id = $1 AND user_id = $2 AND (ends_on IS NULL OR ends_on > $3)";
+    let timezone: String = run!(tx, |conn| sqlx::query_scalar(TIMEZONE)
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?);
+    let today = today_in_zone(&timezone);
+    run!(tx, |conn| sqlx::query(RECORD)
+        .bind(medication_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected());
+    run!(tx, |conn| sqlx::query(DELETE_LATER)
+        .bind(medication_id)
+        .bind(user_id)
+        .bind(today)
+        .execute(conn)
+        .await?
+        .rows_affected());
+    run!(tx, |conn| sqlx::query(END_TODAY)
+        .bind(medication_id)
+        .bind(user_id)
+        .bind(today)
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+/// The account's medication logs taken in `[from, to]`, as matching needs them: one query on the
+/// `(user_id, taken_at)` index, bounded by the range (and at most 1 000 logs a day).
+pub async fn logs_between(
+    db: &Db,
+    user_id: Id,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<LoggedDose>, DbError> {
+    const SQL: &str = "SELECT id, medication_id, taken_at FROM medication_logs \
+        WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
+    let rows: Vec<(Id, Id, Timestamp)> = read!(db, |conn| sqlx::query_as(SQL)
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(conn)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, medication_id, taken_at)| LoggedDose {
+            id,
+            medication_id,
+            taken_at,
+        })
+        .collect())
+}
