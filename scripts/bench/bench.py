@@ -35,7 +35,7 @@ class Server:
     def start(self):
         env = dict(os.environ, DATABASE_URL=self.database_url, BIND_ADDR=f"127.0.0.1:{self.port}",
                    RATE_LIMIT_ENABLED="false", APP_ENV="test", LOCKOUT_THRESHOLD="1000000",
-                   RUST_LOG="warn", LOG_FORMAT="json")
+                   RUST_LOG=os.environ.get("BENCH_RUST_LOG", "warn"), LOG_FORMAT="json")
         began = time.perf_counter()
         self.proc = subprocess.Popen([BIN], env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(tempfile.gettempdir(), "medtracker-bench.log"), "a"))
         while True:

@@ -4,7 +4,9 @@ the same machine: requests/s, the server's CPU time per request and its context 
 request (all threads, from /proc), which move far less with the neighbours' load than requests/s.
 
 Usage: compare.py BINARY [BINARY ...]   Env: BENCH_SECONDS (default 5), COMPARE_ROUNDS (2),
-COMPARE_PATHS (comma-separated; default the list, summary, feel and passport reads).
+COMPARE_PATHS (comma-separated; default the list, summary, feel and passport reads),
+BENCH_RUST_LOG (the servers' RUST_LOG, default warn; `info` writes the request log, as in
+production, into /dev/null).
 """
 import glob, os, sys
 

@@ -5,9 +5,10 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        Client, PASSWORD, Reply, TestApp, count_rows, spawn_app, spawn_app_with, unique_email,
+        Client, PASSWORD, Reply, TestApp, count_rows, instant, spawn_app, spawn_app_with,
+        unique_email,
     },
-    records::{at, bulk_logs, counts, ids_of, places_holding, seed, user_id},
+    records::{bulk_logs, counts, ids_of, places_holding, seed, user_id},
 };
 
 const NEW_PASSWORD: &str = "amber lantern quietly 7 rivers";
@@ -81,8 +82,7 @@ async fn a_password_change_keeps_this_session_under_a_new_id_and_ends_the_others
         )
         .await;
     let old_cookie = session_cookie(&registered).expect("a session cookie");
-    let (other, reply) = login(&app, &email, PASSWORD).await;
-    assert_eq!(reply.status, 200);
+    let other = app.signed_in_as(&email).await;
     let stranger = app.user().await;
 
     let reply = client
@@ -224,7 +224,7 @@ async fn a_demo_account_has_no_password_to_change() {
 async fn logout_all_ends_every_session_of_the_account_and_no_other() {
     let app = spawn_app().await;
     let (client, email) = app.signed_in().await;
-    let (other, _) = login(&app, &email, PASSWORD).await;
+    let other = app.signed_in_as(&email).await;
     let stranger = app.user().await;
     let id = user_id(&client).await;
 
@@ -436,7 +436,7 @@ async fn an_account_with_100_000_logs_exports_in_one_document() {
         Some(40_002)
     );
     let newest = &reply.body["medication_logs"][0]["taken_at"];
-    assert_eq!(newest, &json!(at("2026-01-31T00:00:00Z").to_string()));
+    assert_eq!(newest, &json!(instant("2026-01-31T00:00:00Z").to_string()));
 }
 
 #[tokio::test]
@@ -446,7 +446,7 @@ async fn deleting_the_account_leaves_no_row_holding_its_id_or_email() {
     let id = user_id(&client).await;
     seed(&app, id, "Mine").await;
     // A second session, a failed sign-in (lockout rows) and a few audit events.
-    let (other, _) = login(&app, &email, PASSWORD).await;
+    let other = app.signed_in_as(&email).await;
     let (_, failed) = login(&app, &email, "not my password at all").await;
     assert_eq!(failed.status, 401);
     assert_eq!(client.get("/api/v1/me/export").await.status, 200);

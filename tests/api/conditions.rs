@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Client, spawn_app},
+    helpers::spawn_app,
     passport_fixtures::{
         Medication, add_medication, condition, create_condition, doctor, link, link_rows,
         medication_condition,
@@ -13,17 +13,6 @@ const MISSING: &str = "/api/v1/conditions/019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c";
 fn today_in(zone: &str) -> jiff::civil::Date {
     let tz = jiff::tz::db().get(zone).expect("a bundled zone");
     jiff::Timestamp::now().to_zoned_datetime(tz).date()
-}
-
-async fn names(client: &Client) -> Vec<String> {
-    let reply = client.get("/api/v1/conditions").await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 #[tokio::test]
@@ -126,7 +115,7 @@ async fn creation_enforces_every_field_rule_and_creates_nothing_when_refused() {
         assert_eq!(reply.code(), "validation_failed");
         assert_eq!(reply.error_fields(), [field], "{body}");
     }
-    assert!(names(&client).await.is_empty());
+    assert!(client.names("/api/v1/conditions").await.is_empty());
 }
 
 #[tokio::test]
@@ -201,7 +190,10 @@ async fn names_are_unique_per_account_ignoring_case() {
 
     assert_eq!(reply.status, 409, "{}", reply.text);
     assert_eq!(reply.code(), "duplicate_name");
-    assert_eq!(names(&client).await, ["Ärztliche Kontrolle"]);
+    assert_eq!(
+        client.names("/api/v1/conditions").await,
+        ["Ärztliche Kontrolle"]
+    );
     // Another account has its own names.
     condition(&other, "Ärztliche Kontrolle").await;
 }
@@ -217,7 +209,7 @@ async fn the_list_is_ordered_by_name_ignoring_case_and_holds_only_my_conditions(
     condition(&other, "Another's condition").await;
 
     assert_eq!(
-        names(&client).await,
+        client.names("/api/v1/conditions").await,
         ["Asthma", "diabetes", "migraine", "Zoster"]
     );
 }

@@ -1,24 +1,13 @@
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Client, spawn_app},
+    helpers::spawn_app,
     passport_fixtures::{
         Medication, add_medication, condition, create_doctor, doctor, link, link_rows,
     },
 };
 
 const MISSING: &str = "/api/v1/doctors/019a6b2e-8d2e-7a41-8f3b-1c2d3e4f5a6b";
-
-async fn names(client: &Client) -> Vec<String> {
-    let reply = client.get("/api/v1/doctors").await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|d| d["name"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
 
 fn link_path(doctor_id: &str, condition_id: &str) -> String {
     format!("/api/v1/doctors/{doctor_id}/conditions/{condition_id}")
@@ -136,7 +125,7 @@ async fn creation_enforces_every_field_rule_and_creates_nothing_when_refused() {
         assert_eq!(reply.code(), "validation_failed");
         assert_eq!(reply.error_fields(), [field], "{body}");
     }
-    assert!(names(&client).await.is_empty());
+    assert!(client.names("/api/v1/doctors").await.is_empty());
 }
 
 #[tokio::test]
@@ -150,7 +139,7 @@ async fn names_need_not_be_unique_and_the_list_is_by_name_ignoring_case() {
     doctor(&other, "Dr. Another").await;
 
     assert_eq!(
-        names(&client).await,
+        client.names("/api/v1/doctors").await,
         ["dr. adler", "Dr. Weber", "Dr. Weber", "Dr. Zimmer"]
     );
 }

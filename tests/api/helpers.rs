@@ -21,6 +21,7 @@ use medtracker::{
     http::serve::ServeLimits,
     state::AppState,
     telemetry,
+    types::Timestamp,
 };
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
@@ -541,5 +542,54 @@ impl CapturedLogs {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// A fixed instant well in the past, so that times derived from it never meet the future rules.
+pub const BASE_INSTANT: &str = "2025-11-27T08:00:00Z";
+pub const SECOND: i64 = 1_000;
+pub const MINUTE: i64 = 60 * SECOND;
+
+/// An RFC 3339 instant (for records written straight to the database, and for comparisons).
+pub fn instant(raw: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(raw).expect("a valid RFC 3339 instant")
+}
+
+/// [`BASE_INSTANT`] plus `offset_millis`, rendered as the API renders times.
+pub fn at(offset_millis: i64) -> String {
+    Timestamp::from_millis(instant(BASE_INSTANT).as_millis() + offset_millis).to_string()
+}
+
+/// Now plus `offset_millis`, rendered as the API renders times.
+pub fn from_now(offset_millis: i64) -> String {
+    Timestamp::now().plus_millis(offset_millis).to_string()
+}
+
+/// The `field` of every item of a list answer (`{"items": [...]}`).
+fn each_item(list: &Value, field: &str) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list answer: {list}"))
+        .iter()
+        .map(|item| item[field].as_str().expect("a string field").to_owned())
+        .collect()
+}
+
+/// The names of a list answer's items, in its order.
+pub fn names(list: &Value) -> Vec<String> {
+    each_item(list, "name")
+}
+
+/// The ids of a list answer's items, in its order.
+pub fn ids(list: &Value) -> Vec<String> {
+    each_item(list, "id")
+}
+
+impl Client {
+    /// The names of the items listed at `path`, which must answer 200.
+    pub async fn names(&self, path: &str) -> Vec<String> {
+        let reply = self.get(path).await;
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.text);
+        names(&reply.body)
     }
 }

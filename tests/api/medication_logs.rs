@@ -7,7 +7,7 @@ use medtracker::types::{Id, Timestamp};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Client, Reply, spawn_app},
+    helpers::{Client, MINUTE, SECOND, from_now, ids, spawn_app},
     medications::medication,
 };
 
@@ -21,20 +21,6 @@ async fn create_log(client: &Client, body: Value) -> Value {
 
 fn id_of(value: &Value) -> String {
     value["id"].as_str().expect("an id").to_owned()
-}
-
-fn ids(reply: &Reply) -> Vec<String> {
-    reply.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(id_of)
-        .collect()
-}
-
-/// `secs` from now, as the API renders times.
-fn at(secs: i64) -> String {
-    Timestamp::now().plus_secs(secs).to_string()
 }
 
 #[tokio::test]
@@ -141,7 +127,7 @@ async fn field_rules_are_enforced_and_a_refused_body_creates_nothing() {
         (
             with(
                 json!({"id": Id::new().to_string(), "user_id": Id::new().to_string(),
-                "medication_name": "X", "created_at": at(0)}),
+                "medication_name": "X", "created_at": from_now(0)}),
             ),
             vec!["created_at", "id", "medication_name", "user_id"],
         ),
@@ -162,7 +148,7 @@ async fn field_rules_are_enforced_and_a_refused_body_creates_nothing() {
         assert_eq!(reply.code(), "validation_failed");
         assert_eq!(reply.error_fields(), fields, "{body}");
     }
-    assert_eq!(ids(&client.get(LOGS).await).len(), accepted);
+    assert_eq!(ids(&client.get(LOGS).await.body).len(), accepted);
 }
 
 #[tokio::test]
@@ -195,24 +181,24 @@ async fn taken_at_may_be_at_most_five_minutes_ahead() {
     let reply = client
         .post(
             LOGS,
-            &json!({"medication_id": medication_id, "taken_at": at(5 * 60 + 30)}),
+            &json!({"medication_id": medication_id, "taken_at": from_now(5 * MINUTE + 30 * SECOND)}),
         )
         .await;
     assert_eq!(reply.status, 422);
     assert_eq!(reply.error_fields(), ["taken_at"]);
     let log = create_log(
         &client,
-        json!({"medication_id": medication_id, "taken_at": at(4 * 60)}),
+        json!({"medication_id": medication_id, "taken_at": from_now(4 * MINUTE)}),
     )
     .await;
     let path = format!("{LOGS}/{}", id_of(&log));
     let reply = client
-        .patch(&path, &json!({"taken_at": at(24 * 3600)}))
+        .patch(&path, &json!({"taken_at": from_now(24 * 60 * MINUTE)}))
         .await;
     assert_eq!(reply.status, 422);
     assert_eq!(reply.error_fields(), ["taken_at"]);
     assert_eq!(client.get(&path).await.body, log);
-    assert_eq!(ids(&client.get(LOGS).await).len(), 1);
+    assert_eq!(ids(&client.get(LOGS).await.body).len(), 1);
 }
 
 #[tokio::test]
@@ -229,8 +215,8 @@ async fn the_medication_must_be_the_accounts_own() {
         assert_eq!(reply.code(), "validation_failed");
         assert_eq!(reply.error_fields(), ["medication_id"]);
     }
-    assert!(ids(&client.get(LOGS).await).is_empty());
-    assert!(ids(&other.get(LOGS).await).is_empty());
+    assert!(ids(&client.get(LOGS).await.body).is_empty());
+    assert!(ids(&other.get(LOGS).await.body).is_empty());
 }
 
 #[tokio::test]
@@ -246,7 +232,7 @@ async fn an_inactive_medication_takes_no_new_logs() {
     assert_eq!(reply.status, 422, "{}", reply.text);
     assert_eq!(reply.code(), "medication_inactive");
     assert_eq!(reply.error_fields(), ["medication_id"]);
-    assert!(ids(&client.get(LOGS).await).is_empty());
+    assert!(ids(&client.get(LOGS).await.body).is_empty());
 
     client.post_empty(&format!("{path}/activate")).await;
     create_log(&client, json!({ "medication_id": medication_id })).await;
@@ -260,7 +246,7 @@ async fn pages_walk_every_log_once_newest_first() {
     // Groups of three share a time, so ties are broken by id.
     let mut logs = Vec::new();
     for i in 0..45 {
-        let taken_at = at(-86_400 - 60 * (i / 3));
+        let taken_at = from_now((-86_400 - 60 * (i / 3)) * SECOND);
         logs.push(
             create_log(
                 &client,
@@ -291,7 +277,7 @@ async fn pages_walk_every_log_once_newest_first() {
         };
         let reply = client.get(&path).await;
         assert_eq!(reply.status, 200, "{}", reply.text);
-        let page = ids(&reply);
+        let page = ids(&reply.body);
         pages.push(page.len());
         seen.extend(page);
         if pages.len() == 1 {
@@ -317,7 +303,7 @@ async fn pages_walk_every_log_once_newest_first() {
     assert_eq!(seen, expected, "newest first, no duplicates, no gaps");
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 45);
     assert_eq!(
-        ids(&client.get(&format!("{LOGS}?limit=100")).await).len(),
+        ids(&client.get(&format!("{LOGS}?limit=100")).await.body).len(),
         47
     );
 }
@@ -331,14 +317,14 @@ async fn the_default_page_holds_twenty_and_an_exact_page_ends_the_list() {
         create_log(&client, json!({ "medication_id": medication_id })).await;
     }
     let first = client.get(LOGS).await;
-    assert_eq!(ids(&first).len(), 20);
+    assert_eq!(ids(&first.body).len(), 20);
     let cursor = first.body["next_cursor"].as_str().expect("a next page");
     let second = client.get(&format!("{LOGS}?cursor={cursor}")).await;
-    assert_eq!(ids(&second).len(), 1);
+    assert_eq!(ids(&second.body).len(), 1);
     assert_eq!(second.body["next_cursor"], Value::Null);
 
     let whole = client.get(&format!("{LOGS}?limit=21")).await;
-    assert_eq!(ids(&whole).len(), 21);
+    assert_eq!(ids(&whole.body).len(), 21);
     assert_eq!(whole.body["next_cursor"], Value::Null);
 }
 
@@ -401,22 +387,22 @@ async fn lists_filter_by_time_range_and_medication() {
             "{LOGS}?from=2026-01-01T09:00:00%2B01:00&to=2026-01-01T18:00:00Z"
         ))
         .await;
-    assert_eq!(ids(&window), [created[2].clone(), created[1].clone()]);
+    assert_eq!(ids(&window.body), [created[2].clone(), created[1].clone()]);
     let only = client.get(&format!("{LOGS}?medication_id={aspirin}")).await;
-    assert_eq!(ids(&only), [created[3].clone(), created[1].clone()]);
+    assert_eq!(ids(&only.body), [created[3].clone(), created[1].clone()]);
     let both = client
         .get(&format!(
             "{LOGS}?medication_id={ibuprofen}&from=2026-01-01T08:00:00Z"
         ))
         .await;
-    assert_eq!(ids(&both), [created[2].clone()]);
+    assert_eq!(ids(&both.body), [created[2].clone()]);
 
     let stranger = app.user().await;
     let theirs = stranger
         .get(&format!("{LOGS}?medication_id={ibuprofen}"))
         .await;
     assert_eq!(theirs.status, 200);
-    assert!(ids(&theirs).is_empty());
+    assert!(ids(&theirs.body).is_empty());
 }
 
 #[tokio::test]
@@ -552,7 +538,7 @@ async fn a_log_can_be_deleted() {
     assert!(reply.text.is_empty());
     assert_eq!(client.get(&path).await.status, 404);
     assert_eq!(client.delete(&path).await.status, 404);
-    assert!(ids(&client.get(LOGS).await).is_empty());
+    assert!(ids(&client.get(LOGS).await.body).is_empty());
 }
 
 #[tokio::test]
@@ -575,7 +561,7 @@ async fn another_accounts_log_is_not_found_on_every_route() {
         assert_eq!(reply.status, 404, "{}", reply.text);
         assert_eq!(reply.code(), "not_found");
     }
-    assert!(ids(&stranger.get(LOGS).await).is_empty());
+    assert!(ids(&stranger.get(LOGS).await.body).is_empty());
     assert_eq!(owner.get(&path).await.body, log);
 
     for path in [format!("{LOGS}/42"), format!("{LOGS}/{}", Id::new())] {

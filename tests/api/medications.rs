@@ -63,17 +63,6 @@ pub async fn insert_owned(app: &TestApp, table: &str, client: &Client) -> String
     id.to_string()
 }
 
-async fn names(client: &Client, query: &str) -> Vec<String> {
-    let reply = client.get(&format!("{MEDICATIONS}{query}")).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|m| m["name"].as_str().expect("a name").to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_new_medication_has_defaults_and_can_be_read_back() {
     let app = spawn_app().await;
@@ -179,7 +168,7 @@ async fn field_rules_are_enforced_and_a_refused_body_creates_nothing() {
         assert_eq!(reply.code(), "validation_failed");
         assert_eq!(reply.error_fields(), fields, "{body}");
     }
-    assert!(names(&client, "").await.is_empty());
+    assert!(client.names("/api/v1/medications").await.is_empty());
 }
 
 #[tokio::test]
@@ -227,7 +216,10 @@ async fn names_are_unique_per_account_ignoring_case() {
         assert_eq!(reply.status, 409, "{name}: {}", reply.text);
         assert_eq!(reply.code(), "duplicate_name");
     }
-    assert_eq!(names(&client, "").await, ["Ibuprofen", "Ärzte-Mix"]);
+    assert_eq!(
+        client.names("/api/v1/medications").await,
+        ["Ibuprofen", "Ärzte-Mix"]
+    );
 
     let other = app.user().await;
     medication(&other, "Ibuprofen").await;
@@ -266,19 +258,31 @@ async fn the_list_is_ordered_by_name_key_then_id_and_filtered() {
 
     // Code-point order of the lower-cased names, the same on both databases.
     assert_eq!(
-        names(&client, "").await,
+        client.names("/api/v1/medications").await,
         ["Alpha", "beta", "Gamma", "Zeta", "ärzte"]
     );
     assert_eq!(
-        names(&client, "?active=true").await,
+        client.names("/api/v1/medications?active=true").await,
         ["Alpha", "beta", "Zeta", "ärzte"]
     );
-    assert_eq!(names(&client, "?active=false").await, ["Gamma"]);
-    assert_eq!(names(&client, "?q=ET").await, ["beta", "Zeta"]);
-    assert_eq!(names(&client, "?q=%C3%84RZ").await, ["ärzte"]);
-    assert_eq!(names(&client, "?q=a&active=false").await, ["Gamma"]);
-    assert_eq!(names(&client, "?q=%20%20").await.len(), 5);
-    assert!(names(&client, "?q=delta").await.is_empty());
+    assert_eq!(
+        client.names("/api/v1/medications?active=false").await,
+        ["Gamma"]
+    );
+    assert_eq!(
+        client.names("/api/v1/medications?q=ET").await,
+        ["beta", "Zeta"]
+    );
+    assert_eq!(
+        client.names("/api/v1/medications?q=%C3%84RZ").await,
+        ["ärzte"]
+    );
+    assert_eq!(
+        client.names("/api/v1/medications?q=a&active=false").await,
+        ["Gamma"]
+    );
+    assert_eq!(client.names("/api/v1/medications?q=%20%20").await.len(), 5);
+    assert!(client.names("/api/v1/medications?q=delta").await.is_empty());
 
     let reply = client.get(&format!("{MEDICATIONS}?active=yes")).await;
     assert_eq!(reply.status, 422);
@@ -292,10 +296,16 @@ async fn search_treats_like_wildcards_literally() {
     for name in ["50% Gel", "5000 Gel", "a_b", "axb", "back\\slash"] {
         medication(&client, name).await;
     }
-    assert_eq!(names(&client, "?q=%25").await, ["50% Gel"]);
-    assert_eq!(names(&client, "?q=_").await, ["a_b"]);
-    assert_eq!(names(&client, "?q=0%25").await, ["50% Gel"]);
-    assert_eq!(names(&client, "?q=%5C").await, ["back\\slash"]);
+    assert_eq!(client.names("/api/v1/medications?q=%25").await, ["50% Gel"]);
+    assert_eq!(client.names("/api/v1/medications?q=_").await, ["a_b"]);
+    assert_eq!(
+        client.names("/api/v1/medications?q=0%25").await,
+        ["50% Gel"]
+    );
+    assert_eq!(
+        client.names("/api/v1/medications?q=%5C").await,
+        ["back\\slash"]
+    );
 }
 
 #[tokio::test]
@@ -401,7 +411,7 @@ async fn references_must_be_the_accounts_own() {
         assert_eq!(reply.code(), "validation_failed");
         assert_eq!(reply.error_fields(), fields);
     }
-    assert!(names(&client, "").await.is_empty());
+    assert!(client.names("/api/v1/medications").await.is_empty());
 
     let created = create_medication(
         &client,
@@ -521,7 +531,7 @@ async fn another_accounts_medication_is_not_found_on_every_route() {
         assert_eq!(reply.status, 404, "{}", reply.text);
         assert_eq!(reply.code(), "not_found");
     }
-    assert!(names(&stranger, "").await.is_empty());
+    assert!(stranger.names("/api/v1/medications").await.is_empty());
     assert_eq!(owner.get(&path).await.body, created);
 }
 
@@ -591,5 +601,5 @@ async fn bodies_must_be_json_objects() {
             .await;
         assert_eq!(reply.status, 422);
     }
-    assert_eq!(names(&client, "").await, ["Ibuprofen"]);
+    assert_eq!(client.names("/api/v1/medications").await, ["Ibuprofen"]);
 }

@@ -4,11 +4,11 @@
 
 use medtracker::{
     db::Db,
-    types::{Date, Id, Timestamp},
+    types::{Date, Id},
 };
 use serde_json::Value;
 
-use crate::helpers::{Client, TestApp, count_rows};
+use crate::helpers::{Client, TestApp, count_rows, instant};
 
 /// Runs `$body` in one transaction on the test database, with `$tx` bound to it (use
 /// `&mut *$tx`). On SQLite it goes through the server's group writer, as the server's own writes do.
@@ -29,10 +29,6 @@ macro_rules! in_transaction {
             }
         }
     };
-}
-
-pub fn at(raw: &str) -> Timestamp {
-    Timestamp::parse_rfc3339(raw).expect("a valid timestamp")
 }
 
 /// The signed-in account's id.
@@ -68,7 +64,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
         ended_symptom_log: Id::new(),
         ongoing_symptom_log: Id::new(),
     };
-    let created = at("2026-01-02T03:04:05.678Z");
+    let created = instant("2026-01-02T03:04:05.678Z");
     let diagnosed = Date::parse("2025-06-30").expect("a date");
     let medication_name = format!("{name} Ä-Med");
     in_transaction!(app, |tx| {
@@ -146,7 +142,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
         .bind(ids.medication_log)
         .bind(user_id)
         .bind(ids.medication)
-        .bind(at("2026-01-03T08:00:00.001Z"))
+        .bind(instant("2026-01-03T08:00:00.001Z"))
         .bind(created)
         .execute(&mut *tx)
         .await
@@ -167,15 +163,15 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
         for (id, started, ended, minutes, severity, impact) in [
             (
                 ids.ended_symptom_log,
-                at("2026-01-03T09:00:00.000Z"),
-                Some(at("2026-01-03T10:30:00.000Z")),
+                instant("2026-01-03T09:00:00.000Z"),
+                Some(instant("2026-01-03T10:30:00.000Z")),
                 Some(90),
                 9,
                 3,
             ),
             (
                 ids.ongoing_symptom_log,
-                at("2026-01-04T09:00:00.000Z"),
+                instant("2026-01-04T09:00:00.000Z"),
                 None,
                 None,
                 7,
@@ -207,7 +203,7 @@ pub async fn seed(app: &TestApp, user_id: Id, name: &str) -> Seeded {
 /// transaction, a minute apart and ending at 2026-01-31.
 pub async fn bulk_logs(app: &TestApp, user_id: Id, parent: Id, count: usize, symptoms: bool) {
     const ROWS_PER_STATEMENT: usize = 500;
-    let end = at("2026-01-31T00:00:00Z");
+    let end = instant("2026-01-31T00:00:00Z");
     let columns = if symptoms {
         "symptom_logs (id, user_id, symptom_type_id, started_at, severity, impact, created_at, updated_at)"
     } else {

@@ -103,14 +103,7 @@ async fn the_same_medication_name_through_both_replicas_is_created_once() {
     let a = spawn_app().await;
     let b = spawn_replica(&a, &[]).await;
     let (client_a, email) = a.signed_in().await;
-    let client_b = b.client();
-    let login = client_b
-        .post(
-            "/auth/login",
-            &json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(login.status, 200);
+    let client_b = b.signed_in_as(&email).await;
     for round in 0..5 {
         let body = json!({"name": format!("Ibuprofen {round}")});
         let (first, second) = tokio::join!(

@@ -6,28 +6,11 @@ use medtracker::types::Timestamp;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Client, Reply, TestApp, count_rows, spawn_app},
+    helpers::{Client, MINUTE, Reply, TestApp, at, count_rows, from_now, ids, spawn_app},
     symptom_types::{create_type, type_id},
 };
 
 const LOGS: &str = "/api/v1/logs/symptoms";
-const MINUTE: i64 = 60_000;
-
-/// A fixed instant well in the past, so that derived ends never hit the future rule.
-fn base() -> i64 {
-    Timestamp::parse_rfc3339("2025-11-27T08:00:00Z")
-        .expect("a valid instant")
-        .as_millis()
-}
-
-/// `base() + offset` rendered as the API renders timestamps.
-fn at(offset_millis: i64) -> String {
-    Timestamp::from_millis(base() + offset_millis).to_string()
-}
-
-fn from_now(offset_millis: i64) -> String {
-    Timestamp::now().plus_millis(offset_millis).to_string()
-}
 
 fn millis(value: &Value) -> i64 {
     Timestamp::parse_rfc3339(value.as_str().expect("a timestamp"))
@@ -58,15 +41,6 @@ async fn log_count(app: &TestApp) -> i64 {
         "any",
     )
     .await
-}
-
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|log| log["id"].as_str().expect("an id").to_owned())
-        .collect()
 }
 
 #[tokio::test]
