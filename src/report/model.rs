@@ -8,6 +8,7 @@ use jiff::{civil::Date as CivilDate, tz::TimeZone};
 use super::store::SevereLog;
 use crate::{
     passport::view::model::Passport,
+    schedules::doses::{MedicationAdherence, Tally},
     symptoms::rules::severity_label,
     trends::{
         buckets::{Buckets, MedicationDay, SymptomDay, mean, symptom_series},
@@ -26,6 +27,10 @@ pub struct Report {
     /// When the report was made, in the account's time zone.
     pub generated: String,
     pub passport: Passport,
+    /// Doses decided (taken or missed) over the range, of every scheduled medication.
+    pub adherence: Tally,
+    /// One per medication with a dose planned in the range, by name.
+    pub adherence_by_medication: Vec<MedicationAdherence>,
     /// One per symptom type logged in the range, by name.
     pub charts: Vec<SymptomChart>,
     /// By severity, then newest first.
@@ -69,6 +74,7 @@ pub struct Inputs<'a> {
     pub tz: &'a TimeZone,
     pub generated_at: Timestamp,
     pub passport: Passport,
+    pub adherence: (Tally, Vec<MedicationAdherence>),
     pub symptoms: &'a [SymptomDay],
     pub medications: &'a [MedicationDay],
     pub most_severe: Vec<SevereLog>,
@@ -139,6 +145,8 @@ pub fn assemble(inputs: Inputs<'_>) -> Report {
         timezone: inputs.timezone.to_owned(),
         generated: local_time(inputs.generated_at, inputs.tz),
         passport: inputs.passport,
+        adherence: inputs.adherence.0,
+        adherence_by_medication: inputs.adherence.1,
         charts,
         most_severe,
         effectiveness,

@@ -8,6 +8,7 @@ use super::{
     model::{Effectiveness, Report, SevereEntry, SymptomChart},
 };
 use crate::passport::{conditions::model::ConditionStatus, view::model::PassportCondition};
+use crate::schedules::doses::Tally;
 
 const STYLE: &str = r#"
 :root { color: #1b1f24; font: 11pt/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
@@ -73,6 +74,7 @@ pub fn render(report: &Report) -> String {
                     }
                 }
                 (passport(&report.passport.conditions))
+                (adherence(report))
                 (charts(report))
                 (most_severe(&report.most_severe))
                 (effectiveness(&report.effectiveness))
@@ -126,6 +128,43 @@ fn passport(conditions: &[PassportCondition]) -> Markup {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+fn percent(tally: &Tally) -> String {
+    tally
+        .percent
+        .map_or_else(|| "–".to_owned(), |p| format!("{p:.1} %"))
+}
+
+fn adherence(report: &Report) -> Markup {
+    let row = |name: &str, tally: &Tally| {
+        html! {
+            td { (name) }
+            td.num { (tally.planned) }
+            td.num { (tally.taken) }
+            td.num { (tally.missed) }
+            td.num { (percent(tally)) }
+        }
+    };
+    html! {
+        section #adherence {
+            h2 { "Adherence to the medication schedules" }
+            @if report.adherence_by_medication.is_empty() {
+                p.empty { "No scheduled doses in this period." }
+            } @else {
+                p.meta { "Planned counts the doses whose time has passed: taken or missed." }
+                table {
+                    thead { tr { th { "Medication" } th.num { "Planned" } th.num { "Taken" } th.num { "Missed" } th.num { "Adherence" } } }
+                    tbody {
+                        @for medication in &report.adherence_by_medication {
+                            tr { (row(&medication.name, &medication.tally)) }
+                        }
+                    }
+                    tfoot { tr.total { (row("All medications", &report.adherence)) } }
                 }
             }
         }

@@ -14,6 +14,7 @@ use crate::{
     error::{ApiError, ApiResult, Problem},
     http::query::QueryParams,
     passport::view::{model::assemble as assemble_passport, store as passport},
+    schedules::{doses::adherence, service::doses_between},
     state::AppState,
     trends::{model::RangeQuery, routes::day_tallies},
     types::Timestamp,
@@ -26,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A printable report for a doctor's visit.
 ///
 /// One self-contained HTML page (no script, nothing loaded from elsewhere) with the person, the
-/// range, the condition passport, one chart of daily mean severity per symptom type logged, the
+/// range, the condition passport, adherence to the medication schedules, one chart of daily mean severity per symptom type logged, the
 /// 20 most severe symptom logs with their notes, and the mean effectiveness of each medication.
 /// Link to it and let the browser print it (A4 print styles included).
 #[utoipa::path(get, path = "/api/v1/report", tag = "trends", security(("session" = [])),
@@ -56,6 +57,9 @@ async fn report(
         passport::active_medications(&state.db, user.id),
         store::most_severe(&state.db, user.id, &tallies.days),
     )?;
+    // No cap on the number of doses: the schedules' quota and the range's length bound it.
+    let (from, to) = (tallies.range.from(), tallies.range.to());
+    let doses = doses_between(&state, user.id, &tallies.tz, from, to, usize::MAX).await?;
     let account = account.ok_or(ApiError::Unauthenticated)?;
     let report = assemble(Inputs {
         display_name: account.display_name.as_deref(),
@@ -65,6 +69,7 @@ async fn report(
         tz: &tallies.tz,
         generated_at,
         passport: assemble_passport(generated_at, conditions, doctors, medications),
+        adherence: adherence(&doses.doses, |id| doses.name_key(id)),
         symptoms: &tallies.symptoms,
         medications: &tallies.medications,
         most_severe,

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::{
     helpers::{Client, spawn_app},
     passport_fixtures::{condition, doctor, link},
+    schedules::create_schedule,
     trends::{log_medication, log_symptom, medication, symptom_type},
 };
 
@@ -196,7 +197,7 @@ async fn one_chart_per_logged_symptom_type_with_a_point_per_logged_day() {
 }
 
 #[tokio::test]
-async fn the_report_shows_the_passport_the_most_severe_logs_and_effectiveness() {
+async fn the_report_shows_the_passport_adherence_the_most_severe_logs_and_effectiveness() {
     let app = spawn_app().await;
     let (client, email) = app.signed_in().await;
     let asthma = condition(&client, "Asthma").await;
@@ -216,6 +217,8 @@ async fn the_report_shows_the_passport_the_most_severe_logs_and_effectiveness() 
         .post_empty(&format!("/api/v1/medications/{old}/deactivate"))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
+    let plan = json!({"times": ["08:00"], "starts_on": "2026-11-02", "ends_on": "2026-11-05"});
+    create_schedule(&client, &salbutamol, plan).await;
     log_medication(&client, &salbutamol, "2026-11-02T08:00:00Z", Some(4)).await;
     log_medication(&client, &salbutamol, "2026-11-03T08:00:00Z", Some(5)).await;
     log_medication(&client, &salbutamol, "2026-11-04T08:00:00Z", None).await;
@@ -261,4 +264,17 @@ async fn the_report_shows_the_passport_the_most_severe_logs_and_effectiveness() 
         .map(|r| select(r, "td").into_iter().map(text).collect())
         .collect();
     assert_eq!(effectiveness, [["Salbutamol", "3", "2", "4.50"]]);
+    // Four doses at 08:00 from the 2nd to the 5th: the first three taken, the last missed.
+    let adherence: Vec<Vec<String>> = select(root, "#adherence tr")
+        .into_iter()
+        .skip(1)
+        .map(|r| select(r, "td").into_iter().map(text).collect())
+        .collect();
+    assert_eq!(
+        adherence,
+        [
+            ["Salbutamol", "4", "3", "1", "75.0 %"],
+            ["All medications", "4", "3", "1", "75.0 %"]
+        ]
+    );
 }
