@@ -9,6 +9,7 @@ use super::export::{
 use crate::{
     auth::users::User,
     db::{Db, DbError},
+    schedules::model::ScheduleRow,
     symptoms::severity_label,
     types::{Date, Id, Timestamp},
 };
@@ -21,6 +22,8 @@ const MEDICATION_LOGS: &str = "SELECT l.id, l.medication_id, m.name AS medicatio
      l.side_effects, l.side_effect_severity, l.notes, l.created_at, l.updated_at \
      FROM medication_logs l JOIN medications m ON m.id = l.medication_id AND m.user_id = l.user_id \
      WHERE l.user_id = $1 ORDER BY l.taken_at DESC, l.id DESC";
+const SCHEDULES: &str = "SELECT id, medication_id, times, days_of_week, starts_on, ends_on, dose_amount, dose_unit, created_at, updated_at \
+     FROM schedules WHERE user_id = $1 ORDER BY medication_id, starts_on, id";
 const SYMPTOM_TYPES: &str = "SELECT id, name, description, category, default_severity, default_impact, active, created_at, updated_at \
      FROM symptom_types WHERE user_id = $1 ORDER BY name_key, id";
 const SYMPTOM_LOGS: &str = "SELECT l.id, l.symptom_type_id, t.name AS symptom_name, l.started_at, l.ended_at, l.duration_minutes, \
@@ -98,6 +101,7 @@ struct Rows {
     profile: Option<User>,
     medications: Vec<ExportedMedication>,
     medication_logs: Vec<ExportedMedicationLog>,
+    schedules: Vec<ScheduleRow>,
     symptom_types: Vec<ExportedSymptomType>,
     symptom_logs: Vec<SymptomLogRow>,
     conditions: Vec<ConditionRow>,
@@ -141,6 +145,10 @@ async fn read_rows(db: &Db, user_id: Id) -> Result<Rows, DbError> {
             .fetch_all(&mut *tx)
             .await?,
         medication_logs: sqlx::query_as(MEDICATION_LOGS)
+            .bind(user_id)
+            .fetch_all(&mut *tx)
+            .await?,
+        schedules: sqlx::query_as(SCHEDULES)
             .bind(user_id)
             .fetch_all(&mut *tx)
             .await?,
@@ -211,6 +219,11 @@ pub async fn export(db: &Db, user_id: Id) -> Result<Option<AccountExport>, DbErr
         profile,
         medications: rows.medications,
         medication_logs: rows.medication_logs,
+        schedules: rows
+            .schedules
+            .into_iter()
+            .map(ScheduleRow::into_schedule)
+            .collect::<Result<_, _>>()?,
         symptom_types: rows.symptom_types,
         symptom_logs: rows.symptom_logs.into_iter().map(Into::into).collect(),
         conditions,
