@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/adherence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Adherence over a range of local dates: of the doses whose outcome is known, how many were taken. */
+        get: operations["get_adherence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conditions": {
         parameters: {
             query?: never;
@@ -94,6 +111,23 @@ export interface paths {
         head?: never;
         /** Change a doctor (JSON Merge Patch). */
         patch: operations["update_doctor"];
+        trace?: never;
+    };
+    "/api/v1/doses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's planned doses of a range of local dates, with what became of each. */
+        get: operations["list_doses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/feel-vs-yesterday": {
@@ -344,6 +378,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/medications/{id}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A medication's schedules. */
+        get: operations["list_schedules"];
+        put?: never;
+        /** Plan a medication: at which local times, on which weekdays, from when until when. */
+        post: operations["create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/passport": {
         parameters: {
             query?: never;
@@ -359,6 +411,25 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One schedule. */
+        get: operations["get_schedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule: its doses are no longer planned, past ones included. */
+        delete: operations["delete_schedule"];
+        options?: never;
+        head?: never;
+        /** Change a schedule (JSON Merge Patch). Doses re-plan at once, past ones included. */
+        patch: operations["update_schedule"];
         trace?: never;
     };
     "/api/v1/summary": {
@@ -546,12 +617,45 @@ export interface components {
             medications: components["schemas"]["ExportedMedication"][];
             /** @description Newest first, as the log lists. */
             medication_logs: components["schemas"]["ExportedMedicationLog"][];
+            /** @description Each medication's schedules (by medication id, then first day), as the API shows them. */
+            schedules: components["schemas"]["Schedule"][];
             symptom_types: components["schemas"]["ExportedSymptomType"][];
             symptom_logs: components["schemas"]["ExportedSymptomLog"][];
             conditions: components["schemas"]["ExportedCondition"][];
             doctors: components["schemas"]["ExportedDoctor"][];
             /** @description Which doctor treats which condition. */
             doctor_conditions: components["schemas"]["ExportedLink"][];
+        };
+        /**
+         * @description How well the plan was kept.
+         * @example {
+         *       "from": "2026-10-29",
+         *       "medications": [
+         *         {
+         *           "medication_id": "019a6b2e-6a00-7b3a-8c1d-1a2b3c4d5e6f",
+         *           "missed": 7,
+         *           "name": "Ibuprofen",
+         *           "percent": 87.5,
+         *           "planned": 56,
+         *           "taken": 49
+         *         }
+         *       ],
+         *       "overall": {
+         *         "missed": 7,
+         *         "percent": 87.5,
+         *         "planned": 56,
+         *         "taken": 49
+         *       },
+         *       "to": "2026-11-27"
+         *     }
+         */
+        Adherence: {
+            from: components["schemas"]["Date"];
+            to: components["schemas"]["Date"];
+            /** @description Every medication together. */
+            overall: components["schemas"]["Tally"];
+            /** @description One entry per medication with any dose in the range, by name. */
+            medications: components["schemas"]["MedicationAdherence"][];
         };
         /** @enum {string} */
         Change: "better" | "worse" | "same" | "new" | "gone";
@@ -582,7 +686,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/conditions`. */
+        /**
+         * @description Body of `POST /api/v1/conditions`, parsed: every field a client may write. A merge patch
+         *     yields one too, the condition's fields after the patch.
+         */
         ConditionInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -609,7 +716,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
          *     `notes`; `name` and `status` cannot be null).
          */
-        ConditionPatchInput: {
+        ConditionPatch: {
             /** @example Allergic asthma */
             name?: string | null;
             /** @example resolved */
@@ -708,7 +815,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/doctors`. Blank optional fields are stored as `null`. */
+        /**
+         * @description Body of `POST /api/v1/doctors`, parsed: every field a client may write. Blank optional fields
+         *     are stored as `null`. A merge patch yields one too, the doctor's fields after the patch.
+         */
         DoctorInput: {
             /**
              * @description Need not be unique.
@@ -743,7 +853,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/doctors/{id}` (JSON Merge Patch: `null` or blank clears an optional
          *     field; `name` cannot be null).
          */
-        DoctorPatchInput: {
+        DoctorPatch: {
             /** @example Dr. Anna Weber-Schulz */
             name?: string | null;
             /** @example Pulmonology */
@@ -771,6 +881,46 @@ export interface components {
             /** @example praxis@weber.example */
             email?: string | null;
         };
+        /**
+         * @description One planned dose and what became of it.
+         * @example {
+         *       "dose_amount": 400,
+         *       "dose_unit": "mg",
+         *       "local_date": "2026-11-27",
+         *       "local_time": "08:00",
+         *       "log_id": "019a6b2f-0000-7000-8000-000000000001",
+         *       "medication_id": "019a6b2e-6a00-7b3a-8c1d-1a2b3c4d5e6f",
+         *       "medication_name": "Ibuprofen",
+         *       "planned_at": "2026-11-27T07:00:00.000Z",
+         *       "schedule_id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c",
+         *       "status": "taken",
+         *       "taken_at": "2026-11-27T07:12:00.000Z"
+         *     }
+         */
+        Dose: {
+            medication_id: components["schemas"]["Id"];
+            medication_name: string;
+            schedule_id: components["schemas"]["Id"];
+            planned_at: components["schemas"]["Timestamp"];
+            /** @description The day in the account's time zone. */
+            local_date: components["schemas"]["Date"];
+            /**
+             * @description The schedule's time as written (`HH:MM`), also on a day the clock skipped it.
+             * @example 08:00
+             */
+            local_time: string;
+            /**
+             * Format: double
+             * @description The schedule's dose.
+             */
+            dose_amount?: number | null;
+            dose_unit?: string | null;
+            status: components["schemas"]["DoseStatus"];
+            log_id?: components["schemas"]["Id"] | null;
+            taken_at?: components["schemas"]["Timestamp"] | null;
+        };
+        /** @enum {string} */
+        DoseStatus: "taken" | "missed" | "due" | "upcoming";
         ExportedCondition: {
             id: components["schemas"]["Id"];
             /** @example Migraine */
@@ -1015,6 +1165,31 @@ export interface components {
             }[];
         };
         /** @description A plain list: `{"items": [...]}`. */
+        Items_Dose: {
+            items: {
+                medication_id: components["schemas"]["Id"];
+                medication_name: string;
+                schedule_id: components["schemas"]["Id"];
+                planned_at: components["schemas"]["Timestamp"];
+                /** @description The day in the account's time zone. */
+                local_date: components["schemas"]["Date"];
+                /**
+                 * @description The schedule's time as written (`HH:MM`), also on a day the clock skipped it.
+                 * @example 08:00
+                 */
+                local_time: string;
+                /**
+                 * Format: double
+                 * @description The schedule's dose.
+                 */
+                dose_amount?: number | null;
+                dose_unit?: string | null;
+                status: components["schemas"]["DoseStatus"];
+                log_id?: components["schemas"]["Id"] | null;
+                taken_at?: components["schemas"]["Timestamp"] | null;
+            }[];
+        };
+        /** @description A plain list: `{"items": [...]}`. */
         Items_Medication: {
             items: {
                 id: components["schemas"]["Id"];
@@ -1034,6 +1209,41 @@ export interface components {
                 notes?: string | null;
                 /** @description Inactive medications stay in the history but take no new logs. */
                 active: boolean;
+                created_at: components["schemas"]["Timestamp"];
+                updated_at: components["schemas"]["Timestamp"];
+            }[];
+        };
+        /** @description A plain list: `{"items": [...]}`. */
+        Items_Schedule: {
+            items: {
+                id: components["schemas"]["Id"];
+                medication_id: components["schemas"]["Id"];
+                /**
+                 * @description Local times of day (`HH:MM`) in the account's time zone, sorted.
+                 * @example [
+                 *       "08:00",
+                 *       "20:00"
+                 *     ]
+                 */
+                times: string[];
+                /**
+                 * @description ISO weekdays (1 = Monday … 7 = Sunday), sorted; `null` is every day.
+                 * @example [
+                 *       1,
+                 *       3,
+                 *       5
+                 *     ]
+                 */
+                days_of_week?: number[] | null;
+                starts_on: components["schemas"]["Date"];
+                ends_on?: components["schemas"]["Date"] | null;
+                /**
+                 * Format: double
+                 * @example 400
+                 */
+                dose_amount?: number | null;
+                /** @example mg */
+                dose_unit?: string | null;
                 created_at: components["schemas"]["Timestamp"];
                 updated_at: components["schemas"]["Timestamp"];
             }[];
@@ -1096,7 +1306,25 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/medications`. */
+        /**
+         * @description One medication's adherence.
+         * @example {
+         *       "medication_id": "019a6b2e-6a00-7b3a-8c1d-1a2b3c4d5e6f",
+         *       "missed": 3,
+         *       "name": "Ibuprofen",
+         *       "percent": 89.3,
+         *       "planned": 28,
+         *       "taken": 25
+         *     }
+         */
+        MedicationAdherence: components["schemas"]["Tally"] & {
+            medication_id: components["schemas"]["Id"];
+            name: string;
+        };
+        /**
+         * @description Body of `POST /api/v1/medications`, parsed: every column a request can set. A merge patch
+         *     yields one too, the medication's fields after the patch.
+         */
         MedicationInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -1159,7 +1387,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/logs/medications`. */
+        /**
+         * @description Body of `POST /api/v1/logs/medications`, parsed: every column a request can set. A merge
+         *     patch yields one too, the log's fields after the patch.
+         */
         MedicationLogInput: {
             /** @description One of the account's active medications. */
             medication_id: components["schemas"]["Id"];
@@ -1197,7 +1428,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/logs/medications/{id}` (JSON Merge Patch): an absent field is
          *     unchanged, `null` clears an optional field; `medication_id` and `taken_at` cannot be `null`.
          */
-        MedicationLogPatchInput: {
+        MedicationLogPatch: {
             medication_id?: components["schemas"]["Id"] | null;
             taken_at?: components["schemas"]["Timestamp"] | null;
             /**
@@ -1226,7 +1457,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/medications/{id}` (JSON Merge Patch): an absent field is unchanged,
          *     `null` clears an optional field; `name` and `active` cannot be `null`.
          */
-        MedicationPatchInput: {
+        MedicationPatch: {
             /** @example Ibuprofen */
             name?: string | null;
             /** @example 200 mg */
@@ -1455,6 +1686,119 @@ export interface components {
             timezone?: string | null;
         };
         /**
+         * @description A medication's plan: at which local times, on which weekdays, from when until when.
+         * @example {
+         *       "created_at": "2026-11-27T08:30:00.123Z",
+         *       "days_of_week": null,
+         *       "dose_amount": 400,
+         *       "dose_unit": "mg",
+         *       "ends_on": null,
+         *       "id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c",
+         *       "medication_id": "019a6b2e-6a00-7b3a-8c1d-1a2b3c4d5e6f",
+         *       "starts_on": "2026-11-27",
+         *       "times": [
+         *         "08:00",
+         *         "20:00"
+         *       ],
+         *       "updated_at": "2026-11-27T08:30:00.123Z"
+         *     }
+         */
+        Schedule: {
+            id: components["schemas"]["Id"];
+            medication_id: components["schemas"]["Id"];
+            /**
+             * @description Local times of day (`HH:MM`) in the account's time zone, sorted.
+             * @example [
+             *       "08:00",
+             *       "20:00"
+             *     ]
+             */
+            times: string[];
+            /**
+             * @description ISO weekdays (1 = Monday … 7 = Sunday), sorted; `null` is every day.
+             * @example [
+             *       1,
+             *       3,
+             *       5
+             *     ]
+             */
+            days_of_week?: number[] | null;
+            starts_on: components["schemas"]["Date"];
+            ends_on?: components["schemas"]["Date"] | null;
+            /**
+             * Format: double
+             * @example 400
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description Body of `POST /api/v1/medications/{id}/schedules`. */
+        ScheduleInput: {
+            /**
+             * @description 1 to 12 distinct local times of day, each exactly `HH:MM` (`00:00` to `23:59`).
+             * @example [
+             *       "08:00",
+             *       "20:00"
+             *     ]
+             */
+            times: string[];
+            /**
+             * @description 1 to 7 distinct ISO weekdays (1 = Monday); absent or `null` is every day.
+             * @example [
+             *       1,
+             *       3,
+             *       5
+             *     ]
+             */
+            days_of_week?: number[] | null;
+            starts_on?: components["schemas"]["Date"] | null;
+            ends_on?: components["schemas"]["Date"] | null;
+            /**
+             * Format: double
+             * @description Greater than 0.
+             * @example 400
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+        };
+        /**
+         * @description Body of `PATCH /api/v1/schedules/{id}` (JSON Merge Patch): an absent field is unchanged,
+         *     `null` clears an optional field; `times` and `starts_on` cannot be `null`, and `days_of_week:
+         *     null` means every day.
+         */
+        SchedulePatchInput: {
+            /**
+             * @example [
+             *       "07:30",
+             *       "19:30"
+             *     ]
+             */
+            times?: string[] | null;
+            /**
+             * @example [
+             *       1,
+             *       2,
+             *       3,
+             *       4,
+             *       5
+             *     ]
+             */
+            days_of_week?: number[] | null;
+            starts_on?: components["schemas"]["Date"] | null;
+            ends_on?: components["schemas"]["Date"] | null;
+            /**
+             * Format: double
+             * @example 200
+             */
+            dose_amount?: number | null;
+            /** @example mg */
+            dose_unit?: string | null;
+        };
+        /**
          * @example {
          *       "authenticated": true,
          *       "demo": false,
@@ -1484,6 +1828,11 @@ export interface components {
             /** @description Feel vs yesterday for today. */
             feel: components["schemas"]["Feel"];
             counts_today: components["schemas"]["CountsToday"];
+            /**
+             * @description Today's planned doses in the account's time zone (whatever `tz` says), as `/doses` lists
+             *     them.
+             */
+            doses_today: components["schemas"]["Dose"][];
         };
         SymptomChange: {
             symptom_type_id: components["schemas"]["Id"];
@@ -1630,7 +1979,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/symptom-types`. */
+        /**
+         * @description Body of `POST /api/v1/symptom-types`, parsed: every value a client may write. A merge patch
+         *     yields one too, the type's values after the patch.
+         */
         SymptomTypeInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -1685,6 +2037,32 @@ export interface components {
             default_impact?: number | null;
             /** @example false */
             active?: boolean | null;
+        };
+        /**
+         * @description Decided doses and how many of them were taken.
+         * @example {
+         *       "missed": 7,
+         *       "percent": 87.5,
+         *       "planned": 56,
+         *       "taken": 49
+         *     }
+         */
+        Tally: {
+            /**
+             * Format: int32
+             * @description Doses whose outcome is known: taken or missed (not due or upcoming).
+             */
+            planned: number;
+            /** Format: int32 */
+            taken: number;
+            /** Format: int32 */
+            missed: number;
+            /**
+             * Format: double
+             * @description 100 × taken / planned, rounded half away from zero to 1 decimal; `null` when nothing
+             *     was planned.
+             */
+            percent?: number | null;
         };
         /**
          * Format: date-time
@@ -1905,6 +2283,58 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_adherence: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local date (YYYY-MM-DD); default 29 days before today
+                 * @example 2026-10-29
+                 */
+                from?: string;
+                /**
+                 * @description Last local date, included; default today; at most 366 days after `from`
+                 * @example 2026-11-27
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Adherence overall and per medication */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Adherence"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a malformed date, a reversed or too long range (naming `to`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_conditions: {
         parameters: {
             query?: never;
@@ -2111,7 +2541,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["ConditionPatchInput"];
+                "application/json": components["schemas"]["ConditionPatch"];
             };
         };
         responses: {
@@ -2483,7 +2913,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["DoctorPatchInput"];
+                "application/json": components["schemas"]["DoctorPatch"];
             };
         };
         responses: {
@@ -2536,6 +2966,58 @@ export interface operations {
                 };
             };
             /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_doses: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local date (YYYY-MM-DD) in the account's time zone; default today
+                 * @example 2026-11-27
+                 */
+                from?: string;
+                /**
+                 * @description Last local date, included; default today; at most 92 days and 10 000 doses after `from`
+                 * @example 2026-11-27
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Doses by planned instant, then medication name, then schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_Dose"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a malformed date, a reversed or too long range (naming `to`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2841,7 +3323,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["MedicationLogPatchInput"];
+                "application/json": components["schemas"]["MedicationLogPatch"];
             };
         };
         responses: {
@@ -3866,7 +4348,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["MedicationPatchInput"];
+                "application/json": components["schemas"]["MedicationPatch"];
             };
         };
         responses: {
@@ -4064,6 +4546,152 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedules, by first day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_Schedule"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The medication's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleInput"];
+            };
+        };
+        responses: {
+            /** @description The new schedule */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such medication */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `schedule_overlap`: another schedule of this medication shares a date */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, `medication_inactive` or `quota_exceeded` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     passport: {
         parameters: {
             query?: never;
@@ -4086,6 +4714,204 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The schedule's id */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SchedulePatchInput"];
+            };
+        };
+        responses: {
+            /** @description The updated schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `origin_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `schedule_overlap` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, or `medication_inactive`: an inactive medication's schedules stay as they were ended */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
