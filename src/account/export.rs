@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::{
     auth::users::User,
+    schedules::model::Schedule,
     types::{Date, Id, Timestamp},
 };
 
@@ -24,6 +25,8 @@ pub struct AccountExport {
     pub medications: Vec<ExportedMedication>,
     /// Newest first, as the log lists.
     pub medication_logs: Vec<ExportedMedicationLog>,
+    /// Each medication's schedules (by medication id, then first day), as the API shows them.
+    pub schedules: Vec<Schedule>,
     pub symptom_types: Vec<ExportedSymptomType>,
     pub symptom_logs: Vec<ExportedSymptomLog>,
     pub conditions: Vec<ExportedCondition>,

@@ -14,6 +14,7 @@ use crate::{
     auth::users::User,
     db::{Db, DbError, Snapshot, SnapshotRow},
     http::streaming::{BodyWriter, StreamError},
+    schedules::model::ScheduleRow,
     symptoms::severity_label,
     types::{Date, Id, Timestamp},
 };
@@ -26,6 +27,8 @@ const MEDICATION_LOGS: &str = "SELECT l.id, l.medication_id, m.name AS medicatio
      l.side_effects, l.side_effect_severity, l.notes, l.created_at, l.updated_at \
      FROM medication_logs l JOIN medications m ON m.id = l.medication_id AND m.user_id = l.user_id \
      WHERE l.user_id = $1 ORDER BY l.taken_at DESC, l.id DESC";
+const SCHEDULES: &str = "SELECT id, medication_id, times, days_of_week, starts_on, ends_on, dose_amount, dose_unit, created_at, updated_at \
+     FROM schedules WHERE user_id = $1 ORDER BY medication_id, starts_on, id";
 const SYMPTOM_TYPES: &str = "SELECT id, name, description, category, default_severity, default_impact, active, created_at, updated_at \
      FROM symptom_types WHERE user_id = $1 ORDER BY name_key, id";
 const SYMPTOM_LOGS: &str = "SELECT l.id, l.symptom_type_id, t.name AS symptom_name, l.started_at, l.ended_at, l.duration_minutes, \
@@ -160,6 +163,15 @@ pub async fn write(export: PendingExport, mut out: BodyWriter) -> Result<(), Str
         |row: ExportedMedicationLog| row,
     )
     .await?;
+    try_array(
+        &mut out,
+        db,
+        "schedules",
+        SCHEDULES,
+        user_id,
+        ScheduleRow::into_schedule,
+    )
+    .await?;
     array(
         &mut out,
         db,
@@ -231,6 +243,21 @@ async fn array<T: SnapshotRow, U: Serialize>(
     user_id: Id,
     mut to_item: impl FnMut(T) -> U,
 ) -> Result<(), StreamError> {
+    try_array(out, snapshot, key, sql, user_id, |row| {
+        Ok::<_, StreamError>(to_item(row))
+    })
+    .await
+}
+
+/// [`array`] for rows whose conversion can fail (a stored value the API cannot show).
+async fn try_array<T: SnapshotRow, U: Serialize, E: Into<StreamError>>(
+    out: &mut BodyWriter,
+    snapshot: &mut Snapshot,
+    key: &str,
+    sql: &'static str,
+    user_id: Id,
+    mut to_item: impl FnMut(T) -> Result<U, E>,
+) -> Result<(), StreamError> {
     out.raw(",\"");
     out.raw(key);
     out.raw("\":[");
@@ -241,7 +268,7 @@ async fn array<T: SnapshotRow, U: Serialize>(
             out.raw(",");
         }
         first = false;
-        out.value(&to_item(row)).await?;
+        out.value(&to_item(row).map_err(Into::into)?).await?;
     }
     out.raw("]");
     Ok(())

@@ -59,6 +59,17 @@ pub struct SampleMedication {
     pub notes: Option<&'static str>,
     pub active: bool,
     pub logs: Vec<SampleMedicationLog>,
+    pub schedule: Option<SampleSchedule>,
+}
+
+/// A daily schedule at one local time (the demo account's time zone is UTC).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleSchedule {
+    pub time: jiff::civil::Time,
+    pub starts_on: Date,
+    pub ends_on: Option<Date>,
+    pub dose_amount: f64,
+    pub dose_unit: &'static str,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -151,6 +162,17 @@ impl Clock {
         Timestamp::from_millis(millis)
     }
 
+    /// As [`Clock::at`], but today at the minute itself once that minute has passed, so that a
+    /// dose logged today lies in its schedule's window.
+    fn at_if_past(&self, days_ago: i64, minute: i64) -> Timestamp {
+        let real = self.today_start - days_ago * DAY_MS + minute.clamp(0, 24 * 60 - 1) * MINUTE_MS;
+        if days_ago == 0 && real <= self.now {
+            Timestamp::from_millis(real)
+        } else {
+            self.at(days_ago, minute)
+        }
+    }
+
     fn today(&self) -> Date {
         Date(
             Timestamp::from_millis(self.today_start)
@@ -199,6 +221,14 @@ const SNEEZING: [i32; DAYS as usize] = [2, 4, 3, 4, 5, 4, 2, 3, 3, 4, 5, 2, 4, 3
 const TRIPTAN_FROM_SEVERITY: i32 = 5;
 /// Ibuprofen was taken for headaches until this many days ago, then replaced.
 const IBUPROFEN_UNTIL_DAYS_AGO: i64 = 11;
+/// The antihistamine is scheduled every morning at 07:30; on these days it was forgotten until
+/// late morning, too late for its window: the demo's missed doses.
+const ANTIHISTAMINE_MINUTE: i64 = 7 * 60 + 30;
+const ANTIHISTAMINE_FORGOTTEN_DAYS_AGO: [i64; 2] = [9, 4];
+/// During the worst stretch the neurologist planned the triptan every afternoon at 14:30, from
+/// this many days ago to yesterday (four of the five days had a headache to take it for).
+const TRIPTAN_PLAN_FROM_DAYS_AGO: i64 = 5;
+const TRIPTAN_MINUTE: i64 = 14 * 60 + 30;
 
 /// Varies a planned severity by at most one step, staying within 1..=10.
 fn vary(rng: &mut Rng, planned: i32) -> i32 {
@@ -333,14 +363,20 @@ fn medication_logs(
 ) {
     let (mut triptan, mut antihistamine, mut ibuprofen) = (Vec::new(), Vec::new(), Vec::new());
     for days_ago in (0..DAYS).rev() {
+        let forgotten = ANTIHISTAMINE_FORGOTTEN_DAYS_AGO.contains(&days_ago);
+        let minute = if forgotten {
+            minutes(rng, 11 * 60 + 15, 20)
+        } else {
+            minutes(rng, ANTIHISTAMINE_MINUTE, 25)
+        };
         antihistamine.push(SampleMedicationLog {
-            taken_at: clock.at(days_ago, minutes(rng, 7 * 60 + 30, 25)),
+            taken_at: clock.at_if_past(days_ago, minute),
             dose_amount: 10.0,
             dose_unit: "mg",
             effectiveness: i32::try_from(rng.between(3, 5)).unwrap_or(4),
             side_effects: None,
             side_effect_severity: None,
-            notes: None,
+            notes: forgotten.then_some("Forgot it in the morning"),
         });
         let headache = usize::try_from(days_ago)
             .ok()
@@ -375,6 +411,12 @@ fn medication_logs(
         }
     }
     (triptan, antihistamine, ibuprofen)
+}
+
+fn minute_of_day(minute: i64) -> jiff::civil::Time {
+    let hour = i8::try_from(minute / 60).unwrap_or(0);
+    let minute = i8::try_from(minute % 60).unwrap_or(0);
+    jiff::civil::Time::new(hour, minute, 0, 0).unwrap_or(jiff::civil::Time::midnight())
 }
 
 /// The demo's records, with logs on each of the [`DAYS`] days up to `now` (UTC), none after it.
@@ -429,6 +471,13 @@ pub fn generate(seed: u64, now: Timestamp) -> SampleData {
                 notes: Some("Take at the first sign of a migraine"),
                 active: true,
                 logs: triptan,
+                schedule: Some(SampleSchedule {
+                    time: minute_of_day(TRIPTAN_MINUTE),
+                    starts_on: days_before_today(TRIPTAN_PLAN_FROM_DAYS_AGO),
+                    ends_on: Some(days_before_today(1)),
+                    dose_amount: 50.0,
+                    dose_unit: "mg",
+                }),
             },
             SampleMedication {
                 name: "Cetirizine",
@@ -441,6 +490,13 @@ pub fn generate(seed: u64, now: Timestamp) -> SampleData {
                 notes: None,
                 active: true,
                 logs: antihistamine,
+                schedule: Some(SampleSchedule {
+                    time: minute_of_day(ANTIHISTAMINE_MINUTE),
+                    starts_on: days_before_today(DAYS - 1),
+                    ends_on: None,
+                    dose_amount: 10.0,
+                    dose_unit: "mg",
+                }),
             },
             SampleMedication {
                 name: "Ibuprofen",
@@ -453,6 +509,7 @@ pub fn generate(seed: u64, now: Timestamp) -> SampleData {
                 notes: Some("Replaced by sumatriptan: it did not help with the migraines"),
                 active: false,
                 logs: ibuprofen,
+                schedule: None,
             },
         ],
         symptom_types,
@@ -622,6 +679,76 @@ mod tests {
         let today = Date::parse("2026-11-27").expect("a date");
         for condition in generate(5, now).conditions {
             assert!(condition.diagnosed_on < today);
+        }
+    }
+
+    #[test]
+    fn the_schedules_are_mostly_kept_with_a_few_doses_missed() {
+        use crate::schedules::{
+            doses::percent,
+            matching::{DoseStatus, LoggedDose, match_doses, status},
+            plan::{SchedulePlan, planned_doses},
+        };
+        for now in [
+            "2026-11-27T06:00:00Z",
+            "2026-11-27T12:00:00Z",
+            "2026-11-27T23:59:00Z",
+            "2026-03-29T10:00:00Z",
+        ] {
+            let now = at(now);
+            for seed in SEEDS {
+                let data = generate(seed, now);
+                let mut plans = Vec::new();
+                let mut logs = Vec::new();
+                for medication in data.medications.iter() {
+                    let id = crate::types::Id::new();
+                    if let Some(schedule) = &medication.schedule {
+                        assert!(medication.active);
+                        plans.push(SchedulePlan {
+                            schedule_id: crate::types::Id::new(),
+                            medication_id: id,
+                            times: vec![schedule.time],
+                            days_of_week: None,
+                            starts_on: schedule.starts_on.0,
+                            ends_on: schedule.ends_on.map(|d| d.0),
+                            stopped_at: None,
+                        });
+                    }
+                    logs.extend(medication.logs.iter().map(|log| LoggedDose {
+                        id: crate::types::Id::new(),
+                        medication_id: id,
+                        taken_at: log.taken_at,
+                    }));
+                }
+                assert_eq!(plans.len(), 2, "a schedule on each active medication");
+                let today = now
+                    .to_jiff()
+                    .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                    .date();
+                let first = today.saturating_sub(Span::new().days(DAYS - 1));
+                let doses = planned_doses(&plans, &jiff::tz::TimeZone::UTC, first, today, 1_000)
+                    .expect("a few doses");
+                let statuses: Vec<DoseStatus> = doses
+                    .iter()
+                    .zip(match_doses(&doses, &logs))
+                    .map(|(dose, taking)| status(dose.planned_at, taking, now))
+                    .collect();
+                let taken = statuses.iter().filter(|s| **s == DoseStatus::Taken).count();
+                let missed = statuses
+                    .iter()
+                    .filter(|s| **s == DoseStatus::Missed)
+                    .count();
+                let (taken, missed) = (
+                    u32::try_from(taken).unwrap_or(0),
+                    u32::try_from(missed).unwrap_or(0),
+                );
+                let percent = percent(taken, taken + missed).unwrap_or(0.0);
+                assert!(
+                    (80.0..=90.0).contains(&percent),
+                    "{now} seed {seed}: {percent}"
+                );
+                assert!(missed >= 2, "{now} seed {seed}: a few doses are missed");
+            }
         }
     }
 }

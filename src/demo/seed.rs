@@ -19,6 +19,10 @@ use crate::{
         doctors::{model::DoctorInput, store as doctors},
         links::store as links,
     },
+    schedules::{
+        model::ScheduleFields,
+        store::{self as schedules, Written},
+    },
     symptoms::{
         logs::{model::LogValues, store as symptom_logs},
         types::{model::SymptomTypeInput, store as symptom_types},
@@ -115,6 +119,24 @@ async fn insert_sample_data(
             };
             // The history of a medication stopped since: written as it was logged back then.
             medication_logs::insert_row(tx, user.id, &new).await?;
+        }
+        if let Some(schedule) = &medication.schedule {
+            let new = ScheduleFields {
+                times: vec![schedule.time],
+                days_of_week: None,
+                starts_on: schedule.starts_on,
+                ends_on: schedule.ends_on,
+                dose_amount: Some(schedule.dose_amount),
+                dose_unit: Some(schedule.dose_unit.to_owned()),
+            };
+            match schedules::insert(tx, user.id, medication_id, &new).await? {
+                Written::Saved(_) => {}
+                refused => {
+                    // The sample data is fixed: a refusal is a bug in it, not a user's mistake.
+                    let reason = format!("the demo schedule was refused: {refused:?}");
+                    return Err(DbError::Other(sqlx::Error::Protocol(reason)));
+                }
+            }
         }
     }
     for symptom_type in &data.symptom_types {

@@ -283,6 +283,10 @@ pub struct ScheduleRow {
     pub updated_at: Timestamp,
 }
 
+fn malformed() -> sqlx::Error {
+    sqlx::Error::Decode("a stored schedule is malformed".into())
+}
+
 pub fn times_column(times: &[Time]) -> String {
     times
         .iter()
@@ -311,8 +315,8 @@ impl ScheduleRow {
         }
     }
 
-    pub fn into_schedule(self) -> Result<Schedule, ApiError> {
-        let malformed = || ApiError::internal("a stored schedule is malformed");
+    /// A row the schema let through but this code cannot read is a decoding failure.
+    pub fn into_schedule(self) -> Result<Schedule, sqlx::Error> {
         let times = self.stored_times().ok_or_else(malformed)?;
         let days_of_week = self.stored_days().ok_or_else(malformed)?;
         Ok(Schedule {
@@ -331,8 +335,7 @@ impl ScheduleRow {
 
     /// What planning needs; `stopped_at` is the medication's deactivation when it came after
     /// the schedule was last set.
-    pub fn to_plan(&self, stopped_at: Option<Timestamp>) -> Result<SchedulePlan, ApiError> {
-        let malformed = || ApiError::internal("a stored schedule is malformed");
+    pub fn to_plan(&self, stopped_at: Option<Timestamp>) -> Result<SchedulePlan, sqlx::Error> {
         Ok(SchedulePlan {
             schedule_id: self.id,
             medication_id: self.medication_id,

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     auth::{CurrentUser, users},
+    db::DbError,
     error::{ApiError, ApiResult},
     state::AppState,
     types::{Id, Timestamp},
@@ -72,7 +73,10 @@ pub async fn doses_between(
             name_keys.push((row.schedule.medication_id, row.name_key.clone()));
         }
         schedules.push(ScheduledMedication {
-            plan: row.schedule.to_plan(row.deactivated_at)?,
+            plan: row
+                .schedule
+                .to_plan(row.deactivated_at)
+                .map_err(DbError::from)?,
             medication_name: row.medication_name,
             name_key: row.name_key,
             dose_amount: row.schedule.dose_amount,

@@ -56,10 +56,12 @@ pub async fn list(
         .fetch_all(conn)
         .await)
     .map_err(DbError::from)?;
-    rows.into_iter()
+    let schedules = rows
+        .into_iter()
         .map(ScheduleRow::into_schedule)
         .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+        .map_err(DbError::from)?;
+    Ok(Some(schedules))
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiError> {
@@ -70,7 +72,10 @@ pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiE
         .fetch_optional(conn)
         .await)
     .map_err(DbError::from)?;
-    row.map(ScheduleRow::into_schedule).transpose()
+    Ok(row
+        .map(ScheduleRow::into_schedule)
+        .transpose()
+        .map_err(DbError::from)?)
 }
 
 /// Every schedule of the account, with its medication: what planning starts from.
@@ -177,10 +182,7 @@ pub async fn insert(
 }
 
 fn saved(row: ScheduleRow) -> Result<Written, DbError> {
-    match row.into_schedule() {
-        Ok(schedule) => Ok(Written::Saved(schedule)),
-        Err(err) => Ok(Written::Invalid(err)),
-    }
+    Ok(Written::Saved(row.into_schedule()?))
 }
 
 /// Applies a merge patch to the locked row; the result is judged as a whole (dates, overlap).
@@ -222,7 +224,7 @@ pub async fn update(
     let Some(current) = current else {
         return Ok(Written::NotFound);
     };
-    let next = match current.into_schedule().and_then(|c| patch.apply(&c)) {
+    let next = match patch.apply(&current.into_schedule()?) {
         Ok(next) => next,
         Err(invalid) => return Ok(Written::Invalid(invalid)),
     };

@@ -309,6 +309,7 @@ async fn the_export_holds_exactly_the_accounts_records_as_the_api_shows_them() {
             "profile",
             "medications",
             "medication_logs",
+            "schedules",
             "symptom_types",
             "symptom_logs",
             "conditions",
@@ -394,6 +395,7 @@ async fn an_empty_account_exports_empty_lists() {
     for list in [
         "medications",
         "medication_logs",
+        "schedules",
         "symptom_types",
         "symptom_logs",
         "conditions",

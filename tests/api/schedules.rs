@@ -466,3 +466,57 @@ async fn an_account_holds_at_most_100_schedules() {
     let list = client.get(&schedules_of(&med)).await;
     assert_eq!(list.body["items"].as_array().map(Vec::len), Some(100));
 }
+
+#[tokio::test]
+async fn the_export_holds_the_accounts_schedules_as_the_api_shows_them() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    let stranger = app.user().await;
+    let med = medication(&client, "Iron").await;
+    let first = create_schedule(
+        &client,
+        &med,
+        json!({"times": ["08:00"], "starts_on": "2026-01-01", "ends_on": "2026-01-31"}),
+    )
+    .await;
+    let second = create_schedule(
+        &client,
+        &med,
+        json!({"times": ["09:00"], "days_of_week": [6, 7], "starts_on": "2026-02-01"}),
+    )
+    .await;
+    let theirs = medication(&stranger, "Zinc").await;
+    create_schedule(&stranger, &theirs, json!({"times": ["07:00"]})).await;
+
+    let reply = client.get("/api/v1/me/export").await;
+
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["schedules"], json!([first, second]));
+}
+
+#[tokio::test]
+async fn a_demo_account_keeps_to_its_schedules_most_of_the_time() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let demo = client.post_empty("/auth/demo").await;
+    assert_eq!(demo.status, 201, "{}", demo.text);
+
+    let adherence = client.get("/api/v1/adherence").await;
+    let medications = client.get("/api/v1/medications?active=true").await;
+
+    assert_eq!(adherence.status, 200, "{}", adherence.text);
+    let percent = adherence.body["overall"]["percent"]
+        .as_f64()
+        .expect("a percentage");
+    assert!((80.0..=90.0).contains(&percent), "{}", adherence.text);
+    assert!(adherence.body["overall"]["missed"].as_u64() >= Some(2));
+    for medication in medications.body["items"].as_array().expect("items") {
+        let id = medication["id"].as_str().expect("an id");
+        let schedules = client.get(&schedules_of(id)).await;
+        assert_eq!(
+            schedules.body["items"].as_array().map(Vec::len),
+            Some(1),
+            "{id}"
+        );
+    }
+}
