@@ -239,6 +239,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/export/fhir": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download every record of the account as a FHIR R4 (4.0.1) `Bundle` of type `collection`. */
+        get: operations["export_fhir"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/logout-all": {
         parameters: {
             query?: never;
@@ -582,7 +599,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/conditions`. */
+        /**
+         * @description Body of `POST /api/v1/conditions`, parsed: every field a client may write. A merge patch
+         *     yields one too, the condition's fields after the patch.
+         */
         ConditionInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -609,7 +629,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/conditions/{id}` (JSON Merge Patch: `null` clears `diagnosed_on` or
          *     `notes`; `name` and `status` cannot be null).
          */
-        ConditionPatchInput: {
+        ConditionPatch: {
             /** @example Allergic asthma */
             name?: string | null;
             /** @example resolved */
@@ -708,7 +728,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/doctors`. Blank optional fields are stored as `null`. */
+        /**
+         * @description Body of `POST /api/v1/doctors`, parsed: every field a client may write. Blank optional fields
+         *     are stored as `null`. A merge patch yields one too, the doctor's fields after the patch.
+         */
         DoctorInput: {
             /**
              * @description Need not be unique.
@@ -743,7 +766,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/doctors/{id}` (JSON Merge Patch: `null` or blank clears an optional
          *     field; `name` cannot be null).
          */
-        DoctorPatchInput: {
+        DoctorPatch: {
             /** @example Dr. Anna Weber-Schulz */
             name?: string | null;
             /** @example Pulmonology */
@@ -954,6 +977,42 @@ export interface components {
             /** @description One entry per symptom type logged on either day, by name. */
             symptoms: components["schemas"]["SymptomChange"][];
         };
+        /**
+         * @description The shape of the export's FHIR R4 `Bundle`, for the API document (the resources themselves are
+         *     the standard's).
+         */
+        FhirBundle: {
+            /**
+             * @description Always `Bundle`.
+             * @example Bundle
+             */
+            resourceType: string;
+            /**
+             * @description Always `collection`.
+             * @example collection
+             */
+            type: string;
+            /**
+             * @description When the bundle was assembled.
+             * @example 2026-11-27T08:30:00.123Z
+             */
+            timestamp: string;
+            /**
+             * @description One entry per resource: the Patient, a Practitioner per doctor, a Condition per condition,
+             *     a CareTeam per condition with doctors, a MedicationStatement per medication and per
+             *     medication log, an Observation per symptom log.
+             */
+            entry: components["schemas"]["FhirBundleEntry"][];
+        };
+        FhirBundleEntry: {
+            /**
+             * @description `urn:uuid:<id>`; every reference between resources uses this form.
+             * @example urn:uuid:019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c
+             */
+            fullUrl: string;
+            /** @description A FHIR R4 resource, with its `resourceType`. */
+            resource: Record<string, never>;
+        };
         /** @description One problem with one input field, listed in a 422's `errors`. */
         FieldError: {
             /** @example severity */
@@ -1096,7 +1155,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/medications`. */
+        /**
+         * @description Body of `POST /api/v1/medications`, parsed: every column a request can set. A merge patch
+         *     yields one too, the medication's fields after the patch.
+         */
         MedicationInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -1159,7 +1221,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/logs/medications`. */
+        /**
+         * @description Body of `POST /api/v1/logs/medications`, parsed: every column a request can set. A merge
+         *     patch yields one too, the log's fields after the patch.
+         */
         MedicationLogInput: {
             /** @description One of the account's active medications. */
             medication_id: components["schemas"]["Id"];
@@ -1197,7 +1262,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/logs/medications/{id}` (JSON Merge Patch): an absent field is
          *     unchanged, `null` clears an optional field; `medication_id` and `taken_at` cannot be `null`.
          */
-        MedicationLogPatchInput: {
+        MedicationLogPatch: {
             medication_id?: components["schemas"]["Id"] | null;
             taken_at?: components["schemas"]["Timestamp"] | null;
             /**
@@ -1226,7 +1291,7 @@ export interface components {
          * @description Body of `PATCH /api/v1/medications/{id}` (JSON Merge Patch): an absent field is unchanged,
          *     `null` clears an optional field; `name` and `active` cannot be `null`.
          */
-        MedicationPatchInput: {
+        MedicationPatch: {
             /** @example Ibuprofen */
             name?: string | null;
             /** @example 200 mg */
@@ -1630,7 +1695,10 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description Body of `POST /api/v1/symptom-types`. */
+        /**
+         * @description Body of `POST /api/v1/symptom-types`, parsed: every value a client may write. A merge patch
+         *     yields one too, the type's values after the patch.
+         */
         SymptomTypeInput: {
             /**
              * @description Unique per account, compared case-insensitively.
@@ -2111,7 +2179,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["ConditionPatchInput"];
+                "application/json": components["schemas"]["ConditionPatch"];
             };
         };
         responses: {
@@ -2483,7 +2551,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["DoctorPatchInput"];
+                "application/json": components["schemas"]["DoctorPatch"];
             };
         };
         responses: {
@@ -2841,7 +2909,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["MedicationLogPatchInput"];
+                "application/json": components["schemas"]["MedicationLogPatch"];
             };
         };
         responses: {
@@ -3481,6 +3549,40 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    export_fhir: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's records as FHIR resources, as an attachment named `medtracker-fhir-<date>.json` */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="medtracker-fhir-2026-11-27.json"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirBundle"];
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     logout_all: {
         parameters: {
             query?: never;
@@ -3866,7 +3968,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["MedicationPatchInput"];
+                "application/json": components["schemas"]["MedicationPatch"];
             };
         };
         responses: {
