@@ -1,13 +1,27 @@
-//! A read-only transaction that owns its connection, so that a streamed response can read one
+//! A read-only transaction on a connection of its own, so that a streamed response can read one
 //! consistent snapshot of an account from a task of its own while the account keeps writing.
+//!
+//! A snapshot lives as long as its client downloads, which may be minutes. So it does not take a
+//! connection from the pools that requests share (on SQLite there are as few readers as cores, and
+//! two slow downloads would stall every read): it opens one of its own, and closing it (on drop)
+//! ends the transaction. At most [`MAX_SNAPSHOTS`] are open at once per process.
+
+use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt, stream::BoxStream};
 use sqlx::{
-    Database, FromRow, Postgres, Sqlite, TransactionManager, postgres::PgRow, sqlite::SqliteRow,
+    ConnectOptions, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, postgres::PgRow,
+    sqlite::SqliteRow,
 };
+use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::{Db, DbError, Reader};
+use super::{Db, DbError};
 use crate::types::Id;
+
+/// Snapshots open at once per process: a bound on the extra connections (and on PostgreSQL, on
+/// the server's connection slots: mind `max_connections` with N replicas) that exports hold.
+pub const MAX_SNAPSHOTS: usize = 16;
+static SNAPSHOTS: Semaphore = Semaphore::const_new(MAX_SNAPSHOTS);
 
 /// What every query of a snapshot reads into: a row type both backends can decode.
 pub trait SnapshotRow:
@@ -20,34 +34,45 @@ impl<T> SnapshotRow for T where
 }
 
 enum Connection {
-    /// A reader inside a deferred transaction: in WAL mode it keeps the snapshot of its first read.
-    Sqlite(Reader),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
 }
 
-/// Holds one database snapshot until dropped (which rolls the read transaction back and returns
-/// the connection).
+/// Holds one database snapshot until dropped.
 pub struct Snapshot {
     connection: Connection,
+    _permit: SemaphorePermit<'static>,
 }
 
 impl Snapshot {
+    /// Waits for a free slot as long as a request waits for a pooled connection (then
+    /// `Unavailable`), connects and begins the read-only transaction.
     pub async fn open(db: &Db) -> Result<Self, DbError> {
+        let acquire_timeout = match db {
+            Db::Sqlite(sqlite) => sqlite.writer.pool().options().get_acquire_timeout(),
+            Db::Postgres(pool) => pool.options().get_acquire_timeout(),
+        };
+        let permit = wait_for_slot(acquire_timeout).await?;
         let connection = match db {
             Db::Sqlite(sqlite) => {
-                let mut reader = sqlite.readers.acquire().await?;
-                <Sqlite as Database>::TransactionManager::begin(&mut reader, None).await?;
-                Connection::Sqlite(reader)
+                let options = (*sqlite.writer.pool().connect_options()).clone();
+                let mut conn = options.read_only(true).connect().await?;
+                // Deferred: in WAL mode it keeps the snapshot of its first read.
+                sqlx::query("BEGIN").execute(&mut conn).await?;
+                Connection::Sqlite(conn)
             }
             Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .execute(&mut *tx)
+                let mut conn = pool.connect_options().connect().await?;
+                sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut conn)
                     .await?;
-                Connection::Postgres(tx)
+                Connection::Postgres(conn)
             }
         };
-        Ok(Self { connection })
+        Ok(Self {
+            connection,
+            _permit: permit,
+        })
     }
 
     /// The rows of `sql` (whose only parameter, `$1`, is the account), one at a time as the caller
@@ -58,14 +83,14 @@ impl Snapshot {
         user_id: Id,
     ) -> BoxStream<'_, Result<T, DbError>> {
         match &mut self.connection {
-            Connection::Sqlite(reader) => sqlx::query_as::<Sqlite, T>(sql)
+            Connection::Sqlite(conn) => sqlx::query_as::<Sqlite, T>(sql)
                 .bind(user_id)
-                .fetch(&mut **reader)
+                .fetch(conn)
                 .map_err(DbError::from)
                 .boxed(),
-            Connection::Postgres(tx) => sqlx::query_as::<Postgres, T>(sql)
+            Connection::Postgres(conn) => sqlx::query_as::<Postgres, T>(sql)
                 .bind(user_id)
-                .fetch(&mut **tx)
+                .fetch(conn)
                 .map_err(DbError::from)
                 .boxed(),
         }
@@ -89,12 +114,9 @@ impl Snapshot {
     }
 }
 
-impl Drop for Snapshot {
-    fn drop(&mut self) {
-        // The PostgreSQL transaction rolls back when dropped; the SQLite reader is not a sqlx
-        // transaction, so queue its rollback before it returns to the idle list.
-        if let Connection::Sqlite(reader) = &mut self.connection {
-            <Sqlite as Database>::TransactionManager::start_rollback(reader);
-        }
+async fn wait_for_slot(limit: Duration) -> Result<SemaphorePermit<'static>, DbError> {
+    match tokio::time::timeout(limit, SNAPSHOTS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) | Err(_) => Err(DbError::Unavailable(sqlx::Error::PoolTimedOut)),
     }
 }
