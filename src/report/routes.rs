@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A printable report for a doctor's visit.
 ///
 /// One self-contained HTML page (no script, nothing loaded from elsewhere) with the person, the
-/// range, the condition passport, adherence to the medication schedules, one chart of daily mean severity per symptom type logged, the
+/// range, the condition passport, one chart of daily mean severity per symptom type logged, the
 /// 20 most severe symptom logs with their notes, and the mean effectiveness of each medication.
 /// Link to it and let the browser print it (A4 print styles included).
 #[utoipa::path(get, path = "/api/v1/report", tag = "trends", security(("session" = [])),
