@@ -53,6 +53,7 @@ struct Records {
     symptom_log: String,
     condition: String,
     doctor: String,
+    schedule: String,
 }
 
 impl Records {
@@ -73,7 +74,15 @@ impl Records {
             )
             .await;
         assert_eq!(symptom_log.status, 201, "{}", symptom_log.text);
+        let schedule = client
+            .post(
+                &format!("/api/v1/medications/{medication}/schedules"),
+                &json!({"times": ["08:00"]}),
+            )
+            .await;
+        assert_eq!(schedule.status, 201, "{}", schedule.text);
         Self {
+            schedule: id_of(&schedule.body),
             medication_log: id_of(&medication_log.body),
             symptom_log: id_of(&symptom_log.body),
             condition: condition(client, "Asthma").await,
@@ -92,6 +101,7 @@ impl Records {
             ("/api/v1/logs/symptoms/", &self.symptom_log),
             ("/api/v1/conditions/", &self.condition),
             ("/api/v1/doctors/", &self.doctor),
+            ("/api/v1/schedules/", &self.schedule),
         ]
         .into_iter()
         .find(|(prefix, _)| template.starts_with(prefix))
@@ -115,6 +125,7 @@ impl Records {
             format!("/api/v1/logs/symptoms/{}", self.symptom_log),
             format!("/api/v1/conditions/{}", self.condition),
             format!("/api/v1/doctors/{}", self.doctor),
+            format!("/api/v1/schedules/{}", self.schedule),
         ] {
             let reply = client.get(&path).await;
             assert_eq!(reply.status, 200, "{path}: {}", reply.text);
@@ -176,6 +187,8 @@ async fn every_route_that_needs_a_body_answers_zero_bytes_with_400_and_changes_n
         "PATCH /api/v1/conditions/{id}",
         "POST /api/v1/doctors",
         "PATCH /api/v1/doctors/{id}",
+        "POST /api/v1/medications/{id}/schedules",
+        "PATCH /api/v1/schedules/{id}",
     ] {
         assert!(
             listed.iter().any(|l| l == expected),
@@ -203,6 +216,11 @@ async fn routes_whose_body_is_optional_read_zero_bytes_as_no_body() {
     // Every route without a required body, in an order that keeps the session and the records
     // until the routes that end them.
     let steps: Vec<(Method, String, u16)> = vec![
+        (
+            Method::DELETE,
+            format!("/api/v1/schedules/{}", records.schedule),
+            204,
+        ),
         (Method::POST, format!("{medication}/deactivate"), 200),
         (Method::POST, format!("{medication}/activate"), 200),
         (Method::PUT, link.clone(), 204),
