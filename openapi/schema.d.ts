@@ -656,7 +656,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers within a second and every migration is applied. */
+        /**
+         * Readiness: the database answers within a second, every migration is applied and writes
+         *     work. After a write failed for a storage fault, each probe makes one heartbeat write, and
+         *     readiness stays 503 until one succeeds; while writes work, probes write nothing.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -678,6 +682,8 @@ export interface components {
             medications: components["schemas"]["ExportedMedication"][];
             /** @description Newest first, as the log lists. */
             medication_logs: components["schemas"]["ExportedMedicationLog"][];
+            /** @description Each medication's schedules (by medication id, then first day), as the API shows them. */
+            schedules: components["schemas"]["Schedule"][];
             symptom_types: components["schemas"]["ExportedSymptomType"][];
             symptom_logs: components["schemas"]["ExportedSymptomLog"][];
             conditions: components["schemas"]["ExportedCondition"][];
