@@ -286,15 +286,16 @@ mod tests {
     }
 
     #[test]
-    fn bodies_refuse_unknown_fields_and_are_optional_when_every_field_is() {
+    fn bodies_refuse_unknown_fields_and_stay_required_when_every_field_is_optional() {
         let document = applied(sample());
 
         assert_eq!(
             document["components"]["schemas"]["ThingPatch"]["additionalProperties"],
             false
         );
+        // An empty PATCH body is 400, so a body whose fields are all optional is still required.
         let body = &document["paths"]["/things/{id}"]["patch"]["requestBody"];
-        assert_eq!(body["required"], false);
+        assert_eq!(body["required"], true);
     }
 
     #[test]
