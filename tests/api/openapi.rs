@@ -139,7 +139,7 @@ fn response<'a>(document: &'a Value, response: &'a Value) -> &'a Value {
 }
 
 #[test]
-fn every_error_is_problem_json_and_every_success_is_json_html_for_the_report_or_empty() {
+fn every_error_is_problem_json_and_every_success_is_json_or_its_own_media_type_or_empty() {
     let document = serde_json::to_value(medtracker::app::openapi_document()).expect("JSON");
 
     for (name, operation) in operations(&document) {
@@ -158,6 +158,9 @@ fn every_error_is_problem_json_and_every_success_is_json_html_for_the_report_or_
                 } else if name == "GET /api/v1/report" {
                     // The printable report is the one page meant for a browser.
                     &["text/html"]
+                } else if name == "GET /api/v1/me/export/fhir" {
+                    // The FHIR bundle has its own media type, which doctors' systems look for.
+                    &["application/fhir+json"]
                 } else {
                     &["application/json"]
                 };
