@@ -146,3 +146,23 @@ async fn doctors_keep_both_concurrent_changes() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn schedules_keep_both_concurrent_changes() {
+    let app = spawn_app().await;
+    let (one, other) = two_tabs(&app).await;
+    let medication = created(&one, "/api/v1/medications", json!({"name": "Ibuprofen"})).await;
+    let id = created(
+        &one,
+        &format!("/api/v1/medications/{medication}/schedules"),
+        json!({"times": ["08:00"], "starts_on": "2026-01-01"}),
+    )
+    .await;
+    both_patches_land(
+        (&one, &other),
+        &format!("/api/v1/schedules/{id}"),
+        |round| ("times", json!([format!("{:02}:30", round % 24)])),
+        |round| ("dose_unit", json!(format!("unit {round}"))),
+    )
+    .await;
+}
