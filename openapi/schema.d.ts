@@ -674,22 +674,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Every record of the account, each as the feature's own routes show it. */
         AccountExport: {
             exported_at: components["schemas"]["Timestamp"];
             /** @description The account, as `GET /api/v1/me` shows it. */
             profile: components["schemas"]["User"];
             /** @description Ordered by name. */
-            medications: components["schemas"]["ExportedMedication"][];
+            medications: components["schemas"]["Medication"][];
             /** @description Newest first, as the log lists. */
-            medication_logs: components["schemas"]["ExportedMedicationLog"][];
+            medication_logs: components["schemas"]["MedicationLog"][];
             /** @description Each medication's schedules (by medication id, then first day), as the API shows them. */
             schedules: components["schemas"]["Schedule"][];
-            symptom_types: components["schemas"]["ExportedSymptomType"][];
-            symptom_logs: components["schemas"]["ExportedSymptomLog"][];
-            conditions: components["schemas"]["ExportedCondition"][];
-            doctors: components["schemas"]["ExportedDoctor"][];
+            symptom_types: components["schemas"]["SymptomType"][];
+            symptom_logs: components["schemas"]["SymptomLog"][];
+            conditions: components["schemas"]["Condition"][];
+            doctors: components["schemas"]["Doctor"][];
             /** @description Which doctor treats which condition. */
-            doctor_conditions: components["schemas"]["ExportedLink"][];
+            doctor_conditions: components["schemas"]["DoctorConditionLink"][];
         };
         /**
          * @description How well the plan was kept.
@@ -885,6 +886,12 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
+        /** @description A doctor linked to a condition, with when the link was made. */
+        DoctorConditionLink: {
+            doctor_id: components["schemas"]["Id"];
+            condition_id: components["schemas"]["Id"];
+            created_at: components["schemas"]["Timestamp"];
+        };
         /**
          * @description Body of `POST /api/v1/doctors`, parsed: every field a client may write. Blank optional fields
          *     are stored as `null`. A merge patch yields one too, the doctor's fields after the patch.
@@ -991,142 +998,6 @@ export interface components {
         };
         /** @enum {string} */
         DoseStatus: "taken" | "missed" | "due" | "upcoming";
-        ExportedCondition: {
-            id: components["schemas"]["Id"];
-            /** @example Migraine */
-            name: string;
-            /**
-             * @description `active` or `resolved`.
-             * @example active
-             */
-            status: string;
-            diagnosed_on?: components["schemas"]["Date"] | null;
-            notes?: string | null;
-            doctor_ids: components["schemas"]["Id"][];
-            created_at: components["schemas"]["Timestamp"];
-            updated_at: components["schemas"]["Timestamp"];
-        };
-        ExportedDoctor: {
-            id: components["schemas"]["Id"];
-            /** @example Dr. Anna Weber */
-            name: string;
-            /** @example Neurology */
-            specialty?: string | null;
-            /** @example +49 30 1234 5678 */
-            phone?: string | null;
-            /** @example praxis.weber@example.org */
-            email?: string | null;
-            address?: string | null;
-            notes?: string | null;
-            condition_ids: components["schemas"]["Id"][];
-            created_at: components["schemas"]["Timestamp"];
-            updated_at: components["schemas"]["Timestamp"];
-        };
-        ExportedLink: {
-            doctor_id: components["schemas"]["Id"];
-            condition_id: components["schemas"]["Id"];
-            created_at: components["schemas"]["Timestamp"];
-        };
-        ExportedMedication: {
-            id: components["schemas"]["Id"];
-            /** @example Sumatriptan */
-            name: string;
-            /** @example 50 mg */
-            dosage?: string | null;
-            /** @example tablet */
-            form?: string | null;
-            purpose?: string | null;
-            /** @example As needed, at most 2 per day */
-            frequency?: string | null;
-            prescribing_doctor_id?: components["schemas"]["Id"] | null;
-            condition_id?: components["schemas"]["Id"] | null;
-            notes?: string | null;
-            active: boolean;
-            created_at: components["schemas"]["Timestamp"];
-            updated_at: components["schemas"]["Timestamp"];
-        };
-        ExportedMedicationLog: {
-            id: components["schemas"]["Id"];
-            medication_id: components["schemas"]["Id"];
-            /** @example Sumatriptan */
-            medication_name: string;
-            taken_at: components["schemas"]["Timestamp"];
-            /**
-             * Format: double
-             * @example 50
-             */
-            dose_amount?: number | null;
-            /** @example mg */
-            dose_unit?: string | null;
-            /**
-             * Format: int32
-             * @example 4
-             */
-            effectiveness?: number | null;
-            side_effects?: string | null;
-            /** Format: int32 */
-            side_effect_severity?: number | null;
-            notes?: string | null;
-            created_at: components["schemas"]["Timestamp"];
-            updated_at: components["schemas"]["Timestamp"];
-        };
-        ExportedSymptomLog: {
-            id: components["schemas"]["Id"];
-            symptom_type_id: components["schemas"]["Id"];
-            /** @example Headache */
-            symptom_name: string;
-            started_at: components["schemas"]["Timestamp"];
-            ended_at?: components["schemas"]["Timestamp"] | null;
-            /**
-             * Format: int32
-             * @example 90
-             */
-            duration_minutes?: number | null;
-            /**
-             * Format: int32
-             * @example 6
-             */
-            severity: number;
-            /**
-             * @description `mild` (1–3), `moderate` (4–6), `severe` (7–8) or `critical` (9–10).
-             * @example moderate
-             */
-            severity_label: string;
-            /**
-             * Format: int32
-             * @example 4
-             */
-            impact: number;
-            /**
-             * @description The same scale as `severity_label`.
-             * @example moderate
-             */
-            impact_label: string;
-            notes?: string | null;
-            created_at: components["schemas"]["Timestamp"];
-            updated_at: components["schemas"]["Timestamp"];
-        };
-        ExportedSymptomType: {
-            id: components["schemas"]["Id"];
-            /** @example Headache */
-            name: string;
-            description?: string | null;
-            /** @example Neurological */
-            category?: string | null;
-            /**
-             * Format: int32
-             * @example 5
-             */
-            default_severity: number;
-            /**
-             * Format: int32
-             * @example 5
-             */
-            default_impact: number;
-            active: boolean;
-            created_at: components["schemas"]["Timestamp"];
-            updated_at: components["schemas"]["Timestamp"];
-        };
         /**
          * @example {
          *       "date": "2026-11-27",

@@ -1,160 +1,46 @@
 //! The account export (`GET /api/v1/me/export`): every record of the account in one document,
-//! each with the same fields as the API object it is (contract §4–§8), so that a person can
-//! read it and a program can re-import it.
-//!
-//! These types are the export's own (read by [`super::export_store`]), independent of the feature
-//! modules' models, so that one document is read in one snapshot with one query per table.
+//! each the same API object the feature's own routes answer, so that a person can read it and a
+//! program can re-import it. [`super::export_writer`] writes it, reading through the features'
+//! stores in one snapshot.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
     auth::users::User,
+    medications::{logs::model::MedicationLog, model::Medication},
+    passport::{
+        conditions::model::Condition, doctors::model::Doctor, links::store::DoctorConditionLink,
+    },
     schedules::model::Schedule,
-    types::{Date, Id, Timestamp},
+    symptoms::{logs::model::SymptomLog, types::model::SymptomType},
+    types::{Id, Timestamp},
 };
 
-#[derive(Debug, Serialize, ToSchema)]
+/// Every record of the account, each as the feature's own routes show it.
+// The writer streams the fields in this order.
+#[derive(ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the document that the export writer streams field by field"
+)]
 pub struct AccountExport {
-    pub exported_at: Timestamp,
+    exported_at: Timestamp,
     /// The account, as `GET /api/v1/me` shows it.
-    pub profile: User,
+    profile: User,
     /// Ordered by name.
-    pub medications: Vec<ExportedMedication>,
+    medications: Vec<Medication>,
     /// Newest first, as the log lists.
-    pub medication_logs: Vec<ExportedMedicationLog>,
+    medication_logs: Vec<MedicationLog>,
     /// Each medication's schedules (by medication id, then first day), as the API shows them.
-    pub schedules: Vec<Schedule>,
-    pub symptom_types: Vec<ExportedSymptomType>,
-    pub symptom_logs: Vec<ExportedSymptomLog>,
-    pub conditions: Vec<ExportedCondition>,
-    pub doctors: Vec<ExportedDoctor>,
+    schedules: Vec<Schedule>,
+    symptom_types: Vec<SymptomType>,
+    symptom_logs: Vec<SymptomLog>,
+    conditions: Vec<Condition>,
+    doctors: Vec<Doctor>,
     /// Which doctor treats which condition.
-    pub doctor_conditions: Vec<ExportedLink>,
-}
-
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct ExportedMedication {
-    pub id: Id,
-    #[schema(example = "Sumatriptan")]
-    pub name: String,
-    #[schema(example = "50 mg")]
-    pub dosage: Option<String>,
-    #[schema(example = "tablet")]
-    pub form: Option<String>,
-    pub purpose: Option<String>,
-    #[schema(example = "As needed, at most 2 per day")]
-    pub frequency: Option<String>,
-    pub prescribing_doctor_id: Option<Id>,
-    pub condition_id: Option<Id>,
-    pub notes: Option<String>,
-    pub active: bool,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct ExportedMedicationLog {
-    pub id: Id,
-    pub medication_id: Id,
-    #[schema(example = "Sumatriptan")]
-    pub medication_name: String,
-    pub taken_at: Timestamp,
-    #[schema(example = 50.0)]
-    pub dose_amount: Option<f64>,
-    #[schema(example = "mg")]
-    pub dose_unit: Option<String>,
-    #[schema(example = 4)]
-    pub effectiveness: Option<i32>,
-    pub side_effects: Option<String>,
-    pub side_effect_severity: Option<i32>,
-    pub notes: Option<String>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct ExportedSymptomType {
-    pub id: Id,
-    #[schema(example = "Headache")]
-    pub name: String,
-    pub description: Option<String>,
-    #[schema(example = "Neurological")]
-    pub category: Option<String>,
-    #[schema(example = 5)]
-    pub default_severity: i32,
-    #[schema(example = 5)]
-    pub default_impact: i32,
-    pub active: bool,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportedSymptomLog {
-    pub id: Id,
-    pub symptom_type_id: Id,
-    #[schema(example = "Headache")]
-    pub symptom_name: String,
-    pub started_at: Timestamp,
-    pub ended_at: Option<Timestamp>,
-    #[schema(example = 90)]
-    pub duration_minutes: Option<i32>,
-    #[schema(example = 6)]
-    pub severity: i32,
-    /// `mild` (1–3), `moderate` (4–6), `severe` (7–8) or `critical` (9–10).
-    #[schema(example = "moderate")]
-    pub severity_label: &'static str,
-    #[schema(example = 4)]
-    pub impact: i32,
-    /// The same scale as `severity_label`.
-    #[schema(example = "moderate")]
-    pub impact_label: &'static str,
-    pub notes: Option<String>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportedCondition {
-    pub id: Id,
-    #[schema(example = "Migraine")]
-    pub name: String,
-    /// `active` or `resolved`.
-    #[schema(example = "active")]
-    pub status: String,
-    pub diagnosed_on: Option<Date>,
-    pub notes: Option<String>,
-    pub doctor_ids: Vec<Id>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportedDoctor {
-    pub id: Id,
-    #[schema(example = "Dr. Anna Weber")]
-    pub name: String,
-    #[schema(example = "Neurology")]
-    pub specialty: Option<String>,
-    #[schema(example = "+49 30 1234 5678")]
-    pub phone: Option<String>,
-    #[schema(example = "praxis.weber@example.org")]
-    pub email: Option<String>,
-    pub address: Option<String>,
-    pub notes: Option<String>,
-    pub condition_ids: Vec<Id>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Clone, Copy, Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct ExportedLink {
-    pub doctor_id: Id,
-    pub condition_id: Id,
-    pub created_at: Timestamp,
+    doctor_conditions: Vec<DoctorConditionLink>,
 }
 
 /// For each doctor, the conditions they are linked to; for each condition, its doctors.
@@ -164,7 +50,7 @@ pub struct LinkIndex {
 }
 
 impl LinkIndex {
-    pub fn new(links: &[ExportedLink]) -> Self {
+    pub fn new(links: &[DoctorConditionLink]) -> Self {
         let mut index = Self {
             conditions_of_doctor: BTreeMap::new(),
             doctors_of_condition: BTreeMap::new(),
@@ -213,7 +99,7 @@ mod tests {
     fn links_are_indexed_both_ways() {
         let (d1, d2, c1, c2) = (Id::new(), Id::new(), Id::new(), Id::new());
         let at = Timestamp::from_millis(0);
-        let link = |doctor_id, condition_id| ExportedLink {
+        let link = |doctor_id, condition_id| DoctorConditionLink {
             doctor_id,
             condition_id,
             created_at: at,

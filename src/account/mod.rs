@@ -2,7 +2,7 @@
 
 mod confirm;
 pub mod export;
-mod export_store;
+mod export_writer;
 mod lifecycle;
 pub mod routes;
 mod store;

@@ -7,7 +7,7 @@ use axum::{
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{export::AccountExport, export_store, lifecycle};
+use super::{export::AccountExport, export_writer, lifecycle};
 use crate::{
     audit::{self, AuditEvent},
     auth::{
@@ -107,7 +107,7 @@ async fn export(
     ClientIp(ip): ClientIp,
     user: CurrentUser,
 ) -> ApiResult<impl IntoResponse> {
-    let pending = export_store::open(&state.db, user.id)
+    let pending = export_writer::open(&state.db, user.id)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     audit::record(
@@ -120,7 +120,7 @@ async fn export(
     .await;
     let disposition = attachment("medtracker-export", pending.exported_at())?;
     let (writer, body) = streamed_body();
-    spawn_producer("account export", export_store::write(pending, writer));
+    spawn_producer("account export", export_writer::write(pending, writer));
     Ok((
         [
             (

@@ -64,6 +64,15 @@ pub async fn find(db: &Db, id: Id) -> Result<Option<User>, DbError> {
         .await)?)
 }
 
+/// [`find`] on a connection the caller holds (the exports read it inside their snapshot).
+pub async fn find_in(tx: &mut Conn<'_>, id: Id) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    Ok(run!(tx, |conn| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?))
+}
+
 #[derive(sqlx::FromRow)]
 pub struct Credentials {
     pub id: Id,

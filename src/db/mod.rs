@@ -18,9 +18,10 @@ pub use error::DbError;
 pub use faults::{FaultWatch, HeartbeatStart, WriteHealth};
 pub use group_commit::{GroupWriter, Savepoint, WriterGuard};
 pub use readers::{Reader, ReaderPool};
-pub use snapshot::{Snapshot, SnapshotRow};
+pub use snapshot::Snapshot;
 
-use sqlx::{PgConnection, PgPool, SqliteConnection};
+use futures_util::{TryStreamExt, stream::BoxStream};
+use sqlx::{FromRow, PgConnection, PgPool, SqliteConnection, postgres::PgRow, sqlite::SqliteRow};
 
 /// SQLite allows one writer at a time, so all writes share exactly one connection, behind a
 /// group committer (see `group_commit`); readers run beside it thanks to WAL.
@@ -127,6 +128,28 @@ macro_rules! run {
 }
 
 pub(crate) use {read, run};
+
+/// A row type both backends can decode.
+pub trait StoreRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+impl<T> StoreRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+
+/// The rows of `sql`, whose only parameter (`$1`) is the account, one at a time as the caller
+/// takes them, so that a store can hand a whole table to a streamed response (the exports) without
+/// holding it in memory.
+pub fn stream_rows<'t, T: StoreRow>(
+    tx: &'t mut Conn<'_>,
+    sql: &'static str,
+    user_id: crate::types::Id,
+) -> BoxStream<'t, Result<T, DbError>> {
+    let rows = run!(tx, |conn| sqlx::query_as(sql).bind(user_id).fetch(conn));
+    Box::pin(rows.map_err(DbError::from))
+}
 
 impl Db {
     /// Runs `body` in one write transaction and commits it durably: on SQLite it is a savepoint

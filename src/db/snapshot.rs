@@ -8,30 +8,15 @@
 
 use std::time::Duration;
 
-use futures_util::{StreamExt, TryStreamExt, stream::BoxStream};
-use sqlx::{
-    ConnectOptions, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, postgres::PgRow,
-    sqlite::SqliteRow,
-};
+use sqlx::{ConnectOptions, PgConnection, SqliteConnection};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::{Db, DbError};
-use crate::types::Id;
+use super::{Conn, Db, DbError};
 
 /// Snapshots open at once per process: a bound on the extra connections (and on PostgreSQL, on
 /// the server's connection slots: mind `max_connections` with N replicas) that exports hold.
 pub const MAX_SNAPSHOTS: usize = 16;
 static SNAPSHOTS: Semaphore = Semaphore::const_new(MAX_SNAPSHOTS);
-
-/// What every query of a snapshot reads into: a row type both backends can decode.
-pub trait SnapshotRow:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
-{
-}
-impl<T> SnapshotRow for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
-{
-}
 
 enum Connection {
     Sqlite(SqliteConnection),
@@ -75,42 +60,13 @@ impl Snapshot {
         })
     }
 
-    /// The rows of `sql` (whose only parameter, `$1`, is the account), one at a time as the caller
-    /// takes them: a large table is never held in memory.
-    pub fn rows<T: SnapshotRow>(
-        &mut self,
-        sql: &'static str,
-        user_id: Id,
-    ) -> BoxStream<'_, Result<T, DbError>> {
+    /// The snapshot's connection, for the stores' functions to read through: everything read
+    /// through it, in any number of statements, sees the database as it was at the first read.
+    pub fn conn(&mut self) -> Conn<'_> {
         match &mut self.connection {
-            Connection::Sqlite(conn) => sqlx::query_as::<Sqlite, T>(sql)
-                .bind(user_id)
-                .fetch(conn)
-                .map_err(DbError::from)
-                .boxed(),
-            Connection::Postgres(conn) => sqlx::query_as::<Postgres, T>(sql)
-                .bind(user_id)
-                .fetch(conn)
-                .map_err(DbError::from)
-                .boxed(),
+            Connection::Sqlite(conn) => Conn::Sqlite(conn),
+            Connection::Postgres(conn) => Conn::Postgres(conn),
         }
-    }
-
-    /// Every row of `sql`, for tables whose size the quotas bound.
-    pub async fn all<T: SnapshotRow>(
-        &mut self,
-        sql: &'static str,
-        user_id: Id,
-    ) -> Result<Vec<T>, DbError> {
-        self.rows(sql, user_id).try_collect().await
-    }
-
-    pub async fn optional<T: SnapshotRow>(
-        &mut self,
-        sql: &'static str,
-        user_id: Id,
-    ) -> Result<Option<T>, DbError> {
-        self.rows(sql, user_id).try_next().await
     }
 }
 

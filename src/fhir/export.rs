@@ -1,40 +1,25 @@
-//! The FHIR export's reads and its writer: one snapshot of the account, each table read once in
-//! the order its resources appear in the bundle, each row mapped and written as it arrives, so the
-//! bundle's memory does not grow with the account.
+//! The FHIR export's writer: one snapshot of the account, each table read once through its
+//! feature's store in the order its resources appear in the bundle, each row mapped and written
+//! as it arrives, so the bundle's memory does not grow with the account.
 
 use std::collections::BTreeMap;
 
-use futures_util::TryStreamExt;
+use futures_util::{Stream, TryStreamExt};
 
 use super::{
     mapping,
-    records::{CareLink, ConditionRecord, MedicationLogRecord, MedicationRecord, SymptomLogRecord},
     resources::{Bundle, BundleType, Resource},
 };
 use crate::{
-    auth::users::User,
-    db::{Db, DbError, Snapshot, SnapshotRow},
+    auth::users::{self, User},
+    db::{Db, DbError, Snapshot},
     http::streaming::{BodyWriter, StreamError},
+    medications::{logs::store as medication_logs, model::Medication, store as medications},
+    passport::{conditions::store as conditions, doctors::store as doctors, links::store as links},
+    schedules::{model::Schedule, store as schedules},
+    symptoms::logs::store as symptom_logs,
     types::{Id, Timestamp},
 };
-
-const PROFILE: &str =
-    "SELECT id, email, display_name, timezone, created_at FROM users WHERE id = $1";
-const DOCTORS: &str = "SELECT id, name, specialty, phone, email, address \
-     FROM doctors WHERE user_id = $1 ORDER BY name_key, id";
-const CONDITIONS: &str = "SELECT id, name, status, diagnosed_on, notes \
-     FROM conditions WHERE user_id = $1 ORDER BY name_key, id";
-const CARE_LINKS: &str = "SELECT condition_id, doctor_id FROM doctor_conditions \
-     WHERE user_id = $1 ORDER BY condition_id, doctor_id";
-const MEDICATIONS: &str = "SELECT id, name, dosage, frequency, purpose, condition_id, notes, active \
-     FROM medications WHERE user_id = $1 ORDER BY name_key, id";
-const MEDICATION_LOGS: &str = "SELECT l.id, l.medication_id, m.name AS medication_name, l.taken_at, l.dose_amount, l.dose_unit, \
-     l.side_effects, l.side_effect_severity, l.notes \
-     FROM medication_logs l JOIN medications m ON m.id = l.medication_id AND m.user_id = l.user_id \
-     WHERE l.user_id = $1 ORDER BY l.taken_at DESC, l.id DESC";
-const SYMPTOM_LOGS: &str = "SELECT l.id, t.name AS symptom_name, l.started_at, l.ended_at, l.severity, l.impact, l.notes \
-     FROM symptom_logs l JOIN symptom_types t ON t.id = l.symptom_type_id AND t.user_id = l.user_id \
-     WHERE l.user_id = $1 ORDER BY l.started_at DESC, l.id DESC";
 
 /// A bundle ready to be written: the snapshot it reads and the account it describes.
 pub struct PendingBundle {
@@ -53,7 +38,7 @@ impl PendingBundle {
 pub async fn open(db: &Db, user_id: Id) -> Result<Option<PendingBundle>, DbError> {
     let timestamp = Timestamp::now();
     let mut snapshot = Snapshot::open(db).await?;
-    let Some(patient) = snapshot.optional::<User>(PROFILE, user_id).await? else {
+    let Some(patient) = users::find_in(&mut snapshot.conn(), user_id).await? else {
         return Ok(None);
     };
     Ok(Some(PendingBundle {
@@ -93,17 +78,15 @@ impl Entries {
         self.out.value(&resource.into_entry()).await
     }
 
-    /// One entry per row of `sql`, as the rows arrive.
-    async fn rows<T: SnapshotRow>(
+    /// One entry per item of `items`, as they arrive.
+    async fn each<T>(
         &mut self,
-        snapshot: &mut Snapshot,
-        sql: &'static str,
-        user_id: Id,
+        items: impl Stream<Item = Result<T, DbError>>,
         mut to_resource: impl FnMut(T) -> Resource,
     ) -> Result<(), StreamError> {
-        let mut rows = snapshot.rows::<T>(sql, user_id);
-        while let Some(row) = rows.try_next().await? {
-            self.push(to_resource(row)).await?;
+        let mut items = std::pin::pin!(items);
+        while let Some(item) = items.try_next().await? {
+            self.push(to_resource(item)).await?;
         }
         Ok(())
     }
@@ -118,21 +101,22 @@ pub async fn write(bundle: PendingBundle, out: BodyWriter) -> Result<(), StreamE
         timestamp,
     } = bundle;
     let me = patient.id;
+    let tx = &mut snapshot.conn();
     let mut entries = Entries { out, written: 0 };
     entries.out.raw(&bundle_head(timestamp)?);
     entries.push(mapping::patient(&patient)).await?;
 
-    let db = &mut snapshot;
-    entries.rows(db, DOCTORS, me, mapping::practitioner).await?;
     entries
-        .rows(db, CONDITIONS, me, |row: ConditionRecord| {
-            mapping::condition(row, me)
-        })
+        .each(doctors::stream_all(tx, me), mapping::practitioner)
         .await?;
-    // Links are few (the quotas bound conditions and doctors); ordered by condition, then doctor.
-    let links: Vec<CareLink> = db.all(CARE_LINKS, me).await?;
+    let to_condition = |condition| mapping::condition(condition, me);
+    entries
+        .each(conditions::stream_all(tx, me), to_condition)
+        .await?;
+    // Links are few (the quotas bound conditions and doctors): condition → its doctors, each
+    // list in doctor order.
     let mut teams: BTreeMap<Id, Vec<Id>> = BTreeMap::new();
-    for link in links {
+    for link in links::all(tx, me).await? {
         teams
             .entry(link.condition_id)
             .or_default()
@@ -143,20 +127,31 @@ pub async fn write(bundle: PendingBundle, out: BodyWriter) -> Result<(), StreamE
             entries.push(team).await?;
         }
     }
+    // Schedules are few too (a quota of 100 per account), and each medication's statement
+    // carries its own.
+    let mut plans: BTreeMap<Id, Vec<Schedule>> = BTreeMap::new();
+    let mut all_schedules = schedules::stream_all(tx, me);
+    while let Some(schedule) = all_schedules.try_next().await? {
+        plans
+            .entry(schedule.medication_id)
+            .or_default()
+            .push(schedule);
+    }
+    drop(all_schedules);
+    let to_statement = |medication: Medication| {
+        let plan = plans.remove(&medication.id).unwrap_or_default();
+        mapping::medication(medication, &plan, me)
+    };
     entries
-        .rows(db, MEDICATIONS, me, |row: MedicationRecord| {
-            mapping::medication(row, me)
-        })
+        .each(medications::stream_all(tx, me), to_statement)
         .await?;
+    let to_statement = |log| mapping::medication_log(log, me);
     entries
-        .rows(db, MEDICATION_LOGS, me, |row: MedicationLogRecord| {
-            mapping::medication_log(row, me)
-        })
+        .each(medication_logs::stream_all(tx, me), to_statement)
         .await?;
+    let to_observation = |log| mapping::symptom_log(log, me);
     entries
-        .rows(db, SYMPTOM_LOGS, me, |row: SymptomLogRecord| {
-            mapping::symptom_log(row, me)
-        })
+        .each(symptom_logs::stream_all(tx, me), to_observation)
         .await?;
     drop(snapshot);
     let Entries { mut out, .. } = entries;
@@ -169,18 +164,27 @@ mod tests {
     use http_body_util::BodyExt;
 
     use super::*;
-    use crate::{fhir::resources::BundleEntry, http::streaming::streamed_body};
+    use crate::{
+        fhir::resources::BundleEntry, http::streaming::streamed_body,
+        symptoms::logs::model::SymptomLog,
+    };
 
     fn sample(n: u128) -> Resource {
         mapping::symptom_log(
-            SymptomLogRecord {
+            SymptomLog {
                 id: Id(uuid::Uuid::from_u128(n)),
+                symptom_type_id: Id(uuid::Uuid::from_u128(2)),
                 symptom_name: format!("Symptom {n}"),
                 started_at: Timestamp::from_millis(1_700_000_000_000),
                 ended_at: None,
+                duration_minutes: None,
                 severity: 5,
+                severity_label: "moderate",
                 impact: 3,
+                impact_label: "mild",
                 notes: None,
+                created_at: Timestamp::from_millis(1_700_000_000_000),
+                updated_at: Timestamp::from_millis(1_700_000_000_000),
             },
             Id(uuid::Uuid::from_u128(1)),
         )

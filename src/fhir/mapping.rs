@@ -3,17 +3,25 @@
 use sha2::{Digest, Sha256};
 
 use super::{
-    records::{
-        ConditionRecord, DoctorRecord, MedicationLogRecord, MedicationRecord, SymptomLogRecord,
-    },
     resources::{
         Address, Annotation, CareTeam, CareTeamParticipant, CodeableConcept, Coding, Condition,
         ContactPoint, Dosage, DoseAndRate, HumanName, MedicationStatement, Observation,
         ObservationComponent, Patient, Period, Practitioner, Qualification, Quantity, Reference,
         Resource,
     },
+    timing,
 };
-use crate::{auth::users::User, types::Id};
+use crate::{
+    auth::users::User,
+    medications::{logs::model::MedicationLog, model::Medication},
+    passport::{
+        conditions::model::{Condition as ConditionRecord, ConditionStatus},
+        doctors::model::Doctor,
+    },
+    schedules::model::Schedule,
+    symptoms::logs::model::SymptomLog,
+    types::Id,
+};
 
 const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
 
@@ -63,7 +71,7 @@ pub fn patient(user: &User) -> Resource {
     })
 }
 
-pub fn practitioner(doctor: DoctorRecord) -> Resource {
+pub fn practitioner(doctor: Doctor) -> Resource {
     Resource::Practitioner(Practitioner {
         id: doctor.id.to_string(),
         telecom: contact_points(doctor.phone.as_deref(), doctor.email.as_deref()),
@@ -84,11 +92,9 @@ pub fn practitioner(doctor: DoctorRecord) -> Resource {
 }
 
 pub fn condition(condition: ConditionRecord, patient: Id) -> Resource {
-    // The diary knows two statuses; anything else cannot be in the database (a CHECK holds it).
-    let status = if condition.status == "resolved" {
-        "resolved"
-    } else {
-        "active"
+    let status = match condition.status {
+        ConditionStatus::Active => "active",
+        ConditionStatus::Resolved => "resolved",
     };
     Resource::Condition(Condition {
         id: condition.id.to_string(),
@@ -137,7 +143,9 @@ pub fn care_team(condition: Id, doctors: &[Id], patient: Id) -> Option<Resource>
     }))
 }
 
-pub fn medication(medication: MedicationRecord, patient: Id) -> Resource {
+/// A medication with its instructions as text (from its dosage and frequency) and one dosage per
+/// schedule (`schedules`: the medication's own, by first day).
+pub fn medication(medication: Medication, schedules: &[Schedule], patient: Id) -> Resource {
     let instructions: Vec<&str> = [
         medication.dosage.as_deref(),
         medication.frequency.as_deref(),
@@ -145,14 +153,14 @@ pub fn medication(medication: MedicationRecord, patient: Id) -> Resource {
     .into_iter()
     .flatten()
     .collect();
-    let dosage = if instructions.is_empty() {
-        Vec::new()
-    } else {
-        vec![Dosage {
-            text: Some(instructions.join(", ")),
-            ..Dosage::default()
-        }]
-    };
+    let written = (!instructions.is_empty()).then(|| Dosage {
+        text: Some(instructions.join(", ")),
+        ..Dosage::default()
+    });
+    let dosage = written
+        .into_iter()
+        .chain(schedules.iter().map(timing::scheduled_dosage))
+        .collect();
     Resource::MedicationStatement(MedicationStatement {
         id: medication.id.to_string(),
         part_of: Vec::new(),
@@ -177,6 +185,20 @@ pub fn medication(medication: MedicationRecord, patient: Id) -> Resource {
     })
 }
 
+/// A dose as FHIR states it: a quantity only with an amount, since a unit alone says nothing to
+/// measure.
+pub fn dose_and_rate(amount: Option<f64>, unit: Option<&str>) -> Vec<DoseAndRate> {
+    amount
+        .map(|value| DoseAndRate {
+            dose_quantity: Quantity {
+                value,
+                unit: unit.map(str::to_owned),
+            },
+        })
+        .into_iter()
+        .collect()
+}
+
 /// What a log says about side effects, as one sentence.
 fn side_effects_note(text: Option<&str>, severity: Option<i32>) -> Option<String> {
     match (text, severity) {
@@ -189,17 +211,11 @@ fn side_effects_note(text: Option<&str>, severity: Option<i32>) -> Option<String
     }
 }
 
-pub fn medication_log(log: MedicationLogRecord, patient: Id) -> Resource {
-    // A dose is a quantity only with an amount; a unit alone says nothing to measure.
-    let dosage = log
-        .dose_amount
-        .map(|value| Dosage {
-            dose_and_rate: vec![DoseAndRate {
-                dose_quantity: Quantity {
-                    value,
-                    unit: log.dose_unit.clone(),
-                },
-            }],
+pub fn medication_log(log: MedicationLog, patient: Id) -> Resource {
+    let dose = dose_and_rate(log.dose_amount, log.dose_unit.as_deref());
+    let dosage = (!dose.is_empty())
+        .then(|| Dosage {
+            dose_and_rate: dose,
             ..Dosage::default()
         })
         .into_iter()
@@ -220,7 +236,7 @@ pub fn medication_log(log: MedicationLogRecord, patient: Id) -> Resource {
     })
 }
 
-pub fn symptom_log(log: SymptomLogRecord, patient: Id) -> Resource {
+pub fn symptom_log(log: SymptomLog, patient: Id) -> Resource {
     let (effective_date_time, effective_period) = match log.ended_at {
         Some(end) => (
             None,

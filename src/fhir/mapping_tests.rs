@@ -3,6 +3,11 @@ use serde_json::{Value, json};
 use super::*;
 use crate::types::{Date, Timestamp};
 
+/// When every record of these tests was made; the mapping ignores it.
+fn made() -> Timestamp {
+    at("2026-01-01T00:00:00Z")
+}
+
 fn id(n: u128) -> Id {
     Id(uuid::Uuid::from_u128(n))
 }
@@ -50,13 +55,17 @@ fn a_patient_without_a_display_name_has_no_name() {
 
 #[test]
 fn a_doctor_is_a_practitioner_with_contacts_address_and_specialty() {
-    let doctor = DoctorRecord {
+    let doctor = Doctor {
         id: id(2),
         name: "Dr. Anna Weber".into(),
         specialty: Some("Neurology".into()),
         phone: Some("+49 30 1234".into()),
         email: Some("weber@example.org".into()),
         address: Some("Hauptstr. 1\nBerlin".into()),
+        notes: Some("only for the doctor's own records".into()),
+        condition_ids: vec![id(3)],
+        created_at: made(),
+        updated_at: made(),
     };
     assert_eq!(
         json_of(practitioner(doctor))["resource"],
@@ -71,13 +80,17 @@ fn a_doctor_is_a_practitioner_with_contacts_address_and_specialty() {
 
 #[test]
 fn a_doctor_known_by_name_only_has_nothing_else() {
-    let doctor = DoctorRecord {
+    let doctor = Doctor {
         id: id(2),
         name: "Dr. B".into(),
         specialty: None,
         phone: None,
         email: None,
         address: None,
+        notes: None,
+        condition_ids: Vec::new(),
+        created_at: made(),
+        updated_at: made(),
     };
     assert_eq!(
         json_of(practitioner(doctor))["resource"],
@@ -85,13 +98,16 @@ fn a_doctor_known_by_name_only_has_nothing_else() {
     );
 }
 
-fn condition_record(status: &str, notes: Option<&str>) -> ConditionRecord {
+fn condition_record(status: ConditionStatus, notes: Option<&str>) -> ConditionRecord {
     ConditionRecord {
         id: id(3),
         name: "Migraine".into(),
-        status: status.into(),
+        status,
         diagnosed_on: Date::parse("2024-05-02"),
         notes: notes.map(Into::into),
+        doctor_ids: Vec::new(),
+        created_at: made(),
+        updated_at: made(),
     }
 }
 
@@ -99,7 +115,7 @@ fn condition_record(status: &str, notes: Option<&str>) -> ConditionRecord {
 fn an_active_condition_has_its_status_onset_and_note() {
     assert_eq!(
         json_of(condition(
-            condition_record("active", Some("with aura")),
+            condition_record(ConditionStatus::Active, Some("with aura")),
             id(PATIENT)
         ))["resource"],
         json!({"resourceType": "Condition", "id": id(3).to_string(),
@@ -111,7 +127,7 @@ fn an_active_condition_has_its_status_onset_and_note() {
 
 #[test]
 fn a_resolved_condition_is_coded_resolved_and_has_no_empty_note() {
-    let mut record = condition_record("resolved", None);
+    let mut record = condition_record(ConditionStatus::Resolved, None);
     record.diagnosed_on = None;
     let resource = json_of(condition(record, id(PATIENT)))["resource"].clone();
     assert_eq!(
@@ -146,23 +162,27 @@ fn a_condition_without_doctors_has_no_care_team() {
     assert!(care_team(id(3), &[], id(PATIENT)).is_none());
 }
 
-fn medication_record(active: bool) -> MedicationRecord {
-    MedicationRecord {
+fn medication_record(active: bool) -> Medication {
+    Medication {
         id: id(6),
         name: "Sumatriptan".into(),
         dosage: Some("50 mg".into()),
+        form: Some("tablet".into()),
         frequency: Some("as needed".into()),
         purpose: Some("attacks".into()),
+        prescribing_doctor_id: Some(id(2)),
         condition_id: Some(id(3)),
         notes: Some("with water".into()),
         active,
+        created_at: made(),
+        updated_at: made(),
     }
 }
 
 #[test]
 fn an_active_medication_is_an_active_statement_with_dosage_reason_and_note() {
     assert_eq!(
-        json_of(medication(medication_record(true), id(PATIENT)))["resource"],
+        json_of(medication(medication_record(true), &[], id(PATIENT)))["resource"],
         json!({"resourceType": "MedicationStatement", "id": id(6).to_string(), "status": "active",
             "medicationCodeableConcept": {"text": "Sumatriptan"}, "subject": patient_ref(),
             "informationSource": patient_ref(), "reasonCode": [{"text": "attacks"}],
@@ -180,7 +200,7 @@ fn a_stopped_medication_without_instructions_has_no_dosage() {
     record.condition_id = None;
     record.notes = None;
     assert_eq!(
-        json_of(medication(record, id(PATIENT)))["resource"],
+        json_of(medication(record, &[], id(PATIENT)))["resource"],
         json!({"resourceType": "MedicationStatement", "id": id(6).to_string(), "status": "stopped",
             "medicationCodeableConcept": {"text": "Sumatriptan"}, "subject": patient_ref(),
             "informationSource": patient_ref()})
@@ -188,24 +208,65 @@ fn a_stopped_medication_without_instructions_has_no_dosage() {
 }
 
 #[test]
+fn a_medication_has_one_dosage_per_schedule_after_its_written_instructions() {
+    let made = made();
+    let plan = |n: u128, starts_on: &str, ends_on: Option<&str>| Schedule {
+        id: id(n),
+        medication_id: id(6),
+        times: vec!["08:00".into()],
+        days_of_week: None,
+        starts_on: Date::parse(starts_on).expect("a date"),
+        ends_on: ends_on.and_then(Date::parse),
+        dose_amount: None,
+        dose_unit: None,
+        created_at: made,
+        updated_at: made,
+    };
+    let schedules = [
+        plan(10, "2026-01-01", Some("2026-01-31")),
+        plan(11, "2026-02-01", None),
+    ];
+    let resource =
+        json_of(medication(medication_record(true), &schedules, id(PATIENT)))["resource"].clone();
+    let dosage = resource["dosage"].as_array().expect("dosages");
+    assert_eq!(dosage.len(), 3, "{resource}");
+    assert_eq!(dosage[0], json!({"text": "50 mg, as needed"}));
+    assert_eq!(
+        dosage[1]["timing"]["repeat"]["boundsPeriod"],
+        json!({"start": "2026-01-01", "end": "2026-01-31"})
+    );
+    assert_eq!(
+        dosage[2]["timing"]["repeat"]["boundsPeriod"],
+        json!({"start": "2026-02-01"})
+    );
+    assert_eq!(
+        dosage[2]["timing"]["repeat"]["timeOfDay"],
+        json!(["08:00:00"])
+    );
+}
+
+#[test]
 fn a_medication_with_a_frequency_only_has_it_as_dosage_text() {
     let mut record = medication_record(true);
     record.dosage = None;
-    let resource = json_of(medication(record, id(PATIENT)))["resource"].clone();
+    let resource = json_of(medication(record, &[], id(PATIENT)))["resource"].clone();
     assert_eq!(resource["dosage"], json!([{"text": "as needed"}]));
 }
 
-fn medication_log_record() -> MedicationLogRecord {
-    MedicationLogRecord {
+fn medication_log_record() -> MedicationLog {
+    MedicationLog {
         id: id(7),
         medication_id: id(6),
         medication_name: "Sumatriptan".into(),
         taken_at: at("2026-11-27T08:30:00.123+01:00"),
         dose_amount: Some(50.0),
         dose_unit: Some("mg".into()),
+        effectiveness: Some(4),
         side_effects: Some("drowsy".into()),
         side_effect_severity: Some(3),
         notes: Some("helped".into()),
+        created_at: made(),
+        updated_at: made(),
     }
 }
 
@@ -258,15 +319,21 @@ fn a_side_effect_severity_without_text_is_still_noted() {
     );
 }
 
-fn symptom_log_record(ended_at: Option<&str>) -> SymptomLogRecord {
-    SymptomLogRecord {
+fn symptom_log_record(ended_at: Option<&str>) -> SymptomLog {
+    SymptomLog {
         id: id(8),
+        symptom_type_id: id(9),
         symptom_name: "Headache".into(),
         started_at: at("2026-11-27T08:00:00Z"),
         ended_at: ended_at.map(at),
+        duration_minutes: ended_at.map(|_| 90),
         severity: 7,
+        severity_label: "severe",
         impact: 4,
+        impact_label: "moderate",
         notes: Some("behind the eyes".into()),
+        created_at: made(),
+        updated_at: made(),
     }
 }
 

@@ -3,6 +3,6 @@
 
 mod export;
 pub mod mapping;
-pub mod records;
 pub mod resources;
 pub mod routes;
+mod timing;

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-/// `Bundle` of type `collection`; its entries are written one at a time (see `super::stream`).
+/// `Bundle` of type `collection`; its entries are written one at a time (see `super::export`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Bundle {
@@ -166,6 +166,9 @@ pub struct Dosage {
 #[derive(Debug, Serialize)]
 pub struct Timing {
     pub repeat: TimingRepeat,
+    /// A common abbreviation (`BID`, …) where one says the same as `repeat`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeableConcept>,
 }
 
 #[derive(Debug, Serialize)]
@@ -173,6 +176,11 @@ pub struct Timing {
 pub struct TimingRepeat {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bounds_period: Option<Period>,
+    /// How many times per `period`.
+    pub frequency: u32,
+    pub period: u32,
+    /// A UCUM unit of time: `d` for days.
+    pub period_unit: &'static str,
     /// `mon` … `sun`; absent for every day.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub day_of_week: Vec<&'static str>,

@@ -1,8 +1,12 @@
 //! The SQL of the `medications` table. Every query is scoped to the account.
 
+use std::sync::LazyLock;
+
+use futures_util::stream::BoxStream;
+
 use super::model::{Medication, MedicationInput, MedicationPatch};
 use crate::{
-    db::{Conn, Db, DbError, read, run},
+    db::{Conn, Db, DbError, read, run, stream_rows},
     input::name_key,
     schedules::store as schedules,
     types::{Id, Timestamp},
@@ -50,6 +54,17 @@ pub async fn list(db: &Db, user_id: Id, filter: &ListFilter) -> Result<Vec<Medic
         .bind(pattern.as_deref())
         .fetch_all(conn)
         .await)?)
+}
+
+/// Every medication of the account, by name key, then id, one at a time as the caller (the exports) takes them.
+pub fn stream_all<'t>(
+    tx: &'t mut Conn<'_>,
+    user_id: Id,
+) -> BoxStream<'t, Result<Medication, DbError>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {COLUMNS} FROM medications WHERE user_id = $1 ORDER BY name_key, id")
+    });
+    stream_rows(tx, SQL.as_str(), user_id)
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Medication>, DbError> {

@@ -4,12 +4,16 @@
 //! once are checked for overlap one after the other, and a deactivation cannot slip between the
 //! check and the write. Every write locks the medication before the schedule, in that order.
 
+use std::sync::LazyLock;
+
+use futures_util::{TryStreamExt, stream::BoxStream};
+
 use super::matching::LoggedDose;
 use super::model::{
     Schedule, ScheduleFields, SchedulePatch, ScheduleRow, days_column, times_column,
 };
 use crate::{
-    db::{Conn, Db, DbError, read, run},
+    db::{Conn, Db, DbError, read, run, stream_rows},
     error::ApiError,
     types::{Date, Id, Timestamp},
 };
@@ -62,6 +66,22 @@ pub async fn list(
         .collect::<Result<Vec<_>, _>>()
         .map_err(DbError::from)?;
     Ok(Some(schedules))
+}
+
+/// Every schedule of the account, by medication, then first day, one at a time as the caller (the exports) takes them.
+pub fn stream_all<'t>(
+    tx: &'t mut Conn<'_>,
+    user_id: Id,
+) -> BoxStream<'t, Result<Schedule, DbError>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {COLUMNS} FROM schedules WHERE user_id = $1 ORDER BY medication_id, starts_on, id"
+        )
+    });
+    Box::pin(
+        stream_rows::<ScheduleRow>(tx, SQL.as_str(), user_id)
+            .and_then(|row| async { row.into_schedule().map_err(DbError::from) }),
+    )
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiError> {

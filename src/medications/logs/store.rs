@@ -1,8 +1,12 @@
 //! The SQL of the `medication_logs` table. Every query is scoped to the account.
 
+use std::sync::LazyLock;
+
+use futures_util::stream::BoxStream;
+
 use super::model::{MedicationLog, MedicationLogInput, MedicationLogPatch};
 use crate::{
-    db::{Conn, Db, DbError, read, run},
+    db::{Conn, Db, DbError, read, run, stream_rows},
     pagination::{Cursor, Page, PageQuery},
     types::{Id, Timestamp},
 };
@@ -45,6 +49,17 @@ pub async fn list_logs(
         at: log.taken_at,
         id: log.id,
     }))
+}
+
+/// Every medication log of the account, newest first (as the lists), one at a time as the caller (the exports) takes them.
+pub fn stream_all<'t>(
+    tx: &'t mut Conn<'_>,
+    user_id: Id,
+) -> BoxStream<'t, Result<MedicationLog, DbError>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("{SELECT} WHERE l.user_id = $1 ORDER BY l.taken_at DESC, l.id DESC")
+    });
+    stream_rows(tx, SQL.as_str(), user_id)
 }
 
 pub async fn find_log(db: &Db, user_id: Id, id: Id) -> Result<Option<MedicationLog>, DbError> {

@@ -1,8 +1,12 @@
 //! The `conditions` table. Every function takes the account id and puts it in the `WHERE`.
 
+use std::sync::LazyLock;
+
+use futures_util::stream::BoxStream;
+
 use super::model::{Condition, ConditionInput, ConditionPatch};
 use crate::{
-    db::{Conn, Db, DbError, read, run},
+    db::{Conn, Db, DbError, read, run, stream_rows},
     input::name_key,
     passport::links::store as links,
     types::{Id, Timestamp},
@@ -22,6 +26,18 @@ pub async fn list(db: &Db, user_id: Id) -> Result<Vec<Condition>, DbError> {
         condition.doctor_ids = doctors.remove(&condition.id).unwrap_or_default();
     }
     Ok(conditions)
+}
+
+/// Every condition of the account, by name key, then id, one at a time as the caller (the exports) takes them;
+/// `doctor_ids` stays empty: the caller reads the links once for all ([`links::all`]).
+pub fn stream_all<'t>(
+    tx: &'t mut Conn<'_>,
+    user_id: Id,
+) -> BoxStream<'t, Result<Condition, DbError>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {COLUMNS} FROM conditions WHERE user_id = $1 ORDER BY name_key, id")
+    });
+    stream_rows(tx, SQL.as_str(), user_id)
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Condition>, DbError> {

@@ -1,8 +1,12 @@
 //! The `doctors` table. Every function takes the account id and puts it in the `WHERE`.
 
+use std::sync::LazyLock;
+
+use futures_util::stream::BoxStream;
+
 use super::model::{Doctor, DoctorInput, DoctorPatch};
 use crate::{
-    db::{Conn, Db, DbError, read, run},
+    db::{Conn, Db, DbError, read, run, stream_rows},
     input::name_key,
     passport::links::store as links,
     types::{Id, Timestamp},
@@ -22,6 +26,15 @@ pub async fn list(db: &Db, user_id: Id) -> Result<Vec<Doctor>, DbError> {
         doctor.condition_ids = conditions.remove(&doctor.id).unwrap_or_default();
     }
     Ok(doctors)
+}
+
+/// Every doctor of the account, by name key, then id, one at a time as the caller (the exports) takes them;
+/// `condition_ids` stays empty: the caller reads the links once for all.
+pub fn stream_all<'t>(tx: &'t mut Conn<'_>, user_id: Id) -> BoxStream<'t, Result<Doctor, DbError>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {COLUMNS} FROM doctors WHERE user_id = $1 ORDER BY name_key, id")
+    });
+    stream_rows(tx, SQL.as_str(), user_id)
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Doctor>, DbError> {

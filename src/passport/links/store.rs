@@ -3,10 +3,32 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::{
     db::{Conn, Db, DbError, read, run},
     types::{Id, Timestamp},
 };
+
+/// A doctor linked to a condition, with when the link was made.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct DoctorConditionLink {
+    pub doctor_id: Id,
+    pub condition_id: Id,
+    pub created_at: Timestamp,
+}
+
+/// Every link of the account, by doctor, then condition. An account's links are few (the quotas
+/// bound its conditions and doctors), so they are read at once.
+pub async fn all(tx: &mut Conn<'_>, user_id: Id) -> Result<Vec<DoctorConditionLink>, DbError> {
+    const SQL: &str = "SELECT doctor_id, condition_id, created_at FROM doctor_conditions \
+                       WHERE user_id = $1 ORDER BY doctor_id, condition_id";
+    Ok(run!(tx, |conn| sqlx::query_as(SQL)
+        .bind(user_id)
+        .fetch_all(conn)
+        .await?))
+}
 
 /// Record id → the ids linked to it, each list in id (creation) order.
 pub type LinkMap = HashMap<Id, Vec<Id>>;

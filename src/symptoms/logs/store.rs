@@ -1,11 +1,15 @@
 //! The SQL of symptom logs. Every query is scoped to the account in its `WHERE`, and lists page
 //! by keyset on (started_at, id), never by OFFSET.
 
+use std::sync::LazyLock;
+
+use futures_util::{TryStreamExt, stream::BoxStream};
+
 use super::model::{
     LogFilter, LogValues, SymptomLog, SymptomLogInput, SymptomLogPatch, SymptomLogRow, unknown_type,
 };
 use crate::{
-    db::{Conn, Db, DbError, read, run},
+    db::{Conn, Db, DbError, read, run, stream_rows},
     error::ApiError,
     pagination::{Cursor, Page, PageQuery},
     symptoms::types::store as type_store,
@@ -36,6 +40,17 @@ pub async fn list_logs(
         .await)?;
     let logs = rows.into_iter().map(SymptomLog::from).collect();
     Ok(Page::from_rows(logs, limit, SymptomLog::cursor))
+}
+
+/// Every symptom log of the account, newest first (as the lists), one at a time as the caller (the exports) takes them.
+pub fn stream_all<'t>(
+    tx: &'t mut Conn<'_>,
+    user_id: Id,
+) -> BoxStream<'t, Result<SymptomLog, DbError>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("{SELECT} WHERE l.user_id = $1 ORDER BY l.started_at DESC, l.id DESC")
+    });
+    Box::pin(stream_rows::<SymptomLogRow>(tx, SQL.as_str(), user_id).map_ok(SymptomLog::from))
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<SymptomLog>, DbError> {

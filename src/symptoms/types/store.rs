@@ -1,8 +1,12 @@
 //! The SQL of symptom types. Every query is scoped to the account in its `WHERE`.
 
+use std::sync::LazyLock;
+
+use futures_util::stream::BoxStream;
+
 use super::model::{SymptomType, SymptomTypeInput, SymptomTypePatch, TypeFilter};
 use crate::{
-    db::{Conn, Db, DbError, read, run},
+    db::{Conn, Db, DbError, read, run, stream_rows},
     input::name_key,
     types::{Id, Timestamp},
 };
@@ -45,6 +49,17 @@ pub async fn list(db: &Db, user_id: Id, filter: &TypeFilter) -> Result<Vec<Sympt
         }
         query.fetch_all(conn).await
     })?)
+}
+
+/// Every symptom type of the account, by name key, then id, one at a time as the caller (the exports) takes them.
+pub fn stream_all<'t>(
+    tx: &'t mut Conn<'_>,
+    user_id: Id,
+) -> BoxStream<'t, Result<SymptomType, DbError>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {COLUMNS} FROM symptom_types WHERE user_id = $1 ORDER BY name_key, id")
+    });
+    stream_rows(tx, SQL.as_str(), user_id)
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<SymptomType>, DbError> {
