@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The FHIR export checked by an independent implementation of the standard: starts BINARY on a
 # free port with a throwaway SQLite file, exports the bundle of a demo account and of an account
-# that fills every field of every record, and parses both with fhir.resources (R4B models) in
-# scripts/fhir_validate.py. Any error fails.
+# that fills every field of every record (schedules included), and parses both with
+# fhir.resources (R4B models) in scripts/fhir_validate.py. Any error fails.
 #
 #   scripts/fhir-validate.sh target/release/medtracker     (what .ci/run does)
 #   scripts/fhir-validate.sh target/debug/medtracker
@@ -81,7 +81,14 @@ api "$jar" POST /api/v1/conditions '{"name":"Tennis elbow","status":"resolved"}'
 api "$jar" PUT "/api/v1/doctors/$doctor/conditions/$migraine" >/dev/null
 triptan=$(api "$jar" POST /api/v1/medications \
     "{\"name\":\"Sumatriptan\",\"dosage\":\"50 mg\",\"form\":\"tablet\",\"purpose\":\"Migraine attacks\",\"frequency\":\"As needed, at most 2 per day\",\"prescribing_doctor_id\":\"$doctor\",\"condition_id\":\"$migraine\",\"notes\":\"Take with water\"}" | id_of)
+api "$jar" POST "/api/v1/medications/$triptan/schedules" \
+    '{"times":["08:00","20:00"],"days_of_week":[1,3,5],"starts_on":"2026-01-01","ends_on":"2026-01-31","dose_amount":50,"dose_unit":"mg"}' >/dev/null
+api "$jar" POST "/api/v1/medications/$triptan/schedules" \
+    '{"times":["09:00"],"starts_on":"2026-02-01","dose_amount":1.5}' >/dev/null
 stopped=$(api "$jar" POST /api/v1/medications '{"name":"Ibuprofen"}' | id_of)
+# Deactivating ends this schedule today: an ended plan of three times a day.
+api "$jar" POST "/api/v1/medications/$stopped/schedules" \
+    '{"times":["07:00","12:00","17:00"],"starts_on":"2026-01-01","dose_unit":"tablet"}' >/dev/null
 api "$jar" POST /api/v1/logs/medications \
     "{\"medication_id\":\"$stopped\",\"taken_at\":\"2026-01-02T10:00:00+01:00\"}" >/dev/null
 api "$jar" POST "/api/v1/medications/$stopped/deactivate" >/dev/null

@@ -18,8 +18,7 @@ pub struct AuditEvent<'a> {
     pub email: Option<&'a str>,
     pub ip: Option<IpAddr>,
     pub reason: Option<&'static str>,
-    /// Which document an export wrote (`json` or `fhir`); logged only, the table has no column
-    /// for it.
+    /// Which document an export wrote (`json` or `fhir`).
     pub format: Option<&'static str>,
 }
 
@@ -74,8 +73,8 @@ pub async fn record(db: &Db, event: AuditEvent<'_>) {
         reason = event.reason,
         format = event.format,
     );
-    const SQL: &str = "INSERT INTO audit_events (id, occurred_at, event, user_id, email_masked, ip, request_id, reason) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    const SQL: &str = "INSERT INTO audit_events (id, occurred_at, event, user_id, email_masked, ip, request_id, reason, format) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     let stored = db
         .transaction(async |tx| -> Result<(), DbError> {
             run!(tx, |conn| sqlx::query(SQL)
@@ -87,6 +86,7 @@ pub async fn record(db: &Db, event: AuditEvent<'_>) {
                 .bind(ip.as_deref())
                 .bind(request_id.as_deref())
                 .bind(event.reason)
+                .bind(event.format)
                 .execute(conn)
                 .await?
                 .rows_affected());

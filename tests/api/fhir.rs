@@ -191,6 +191,72 @@ async fn the_bundle_holds_the_accounts_records_as_linked_fhir_resources() {
 }
 
 #[tokio::test]
+async fn a_medications_schedules_are_dosages_with_their_timing() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    let stranger = app.user().await;
+    let mut medications = Vec::new();
+    for owner in [&client, &stranger] {
+        let created = owner
+            .post(
+                "/api/v1/medications",
+                &json!({"name": "Metformin", "dosage": "500 mg"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        medications.push(created.body["id"].as_str().expect("an id").to_owned());
+    }
+    let schedules = format!("/api/v1/medications/{}/schedules", medications[0]);
+    let plans = [
+        json!({"times": ["20:00", "08:00"], "days_of_week": [5, 1], "starts_on": "2026-01-01",
+            "ends_on": "2026-01-31", "dose_amount": 500, "dose_unit": "mg"}),
+        json!({"times": ["09:00"], "starts_on": "2026-02-01"}),
+    ];
+    for plan in &plans {
+        let created = client.post(&schedules, plan).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+    let theirs = format!("/api/v1/medications/{}/schedules", medications[1]);
+    let created = stranger
+        .post(
+            &theirs,
+            &json!({"times": ["23:59"], "starts_on": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+
+    let reply = client.get(PATH).await;
+
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(
+        !reply.text.contains("23:59"),
+        "another account's schedule leaked"
+    );
+    let types = by_type(&reply.body);
+    let statement = types["MedicationStatement"]
+        .iter()
+        .find(|s| s["id"] == json!(medications[0]))
+        .expect("the medication's statement");
+    assert_eq!(
+        statement["dosage"],
+        json!([
+            {"text": "500 mg"},
+            {"text": "500 mg at 08:00, 20:00 on Mon, Fri from 2026-01-01 to 2026-01-31",
+             "timing": {"repeat": {
+                "boundsPeriod": {"start": "2026-01-01", "end": "2026-01-31"},
+                "frequency": 2, "period": 1, "periodUnit": "d",
+                "dayOfWeek": ["mon", "fri"], "timeOfDay": ["08:00:00", "20:00:00"]}},
+             "doseAndRate": [{"doseQuantity": {"value": 500.0, "unit": "mg"}}]},
+            {"text": "at 09:00 every day from 2026-02-01",
+             "timing": {"repeat": {"boundsPeriod": {"start": "2026-02-01"},
+                "frequency": 1, "period": 1, "periodUnit": "d", "timeOfDay": ["09:00:00"]},
+                "code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+                    "code": "QD"}]}}}
+        ])
+    );
+}
+
+#[tokio::test]
 async fn an_empty_account_is_a_bundle_of_its_patient() {
     let app = spawn_app().await;
     let client = app.user().await;
@@ -227,6 +293,19 @@ async fn the_export_needs_a_session_and_is_audited() {
     assert_eq!(exports.len(), 1, "{rows:?}");
     assert!(exports[0].has_user);
     assert!(exports[0].request_id.is_some());
+    assert_eq!(exports[0].format.as_deref(), Some("fhir"));
+
+    // The JSON export's event says which document it wrote too.
+    assert_eq!(client.get("/api/v1/me/export").await.status, 200);
+    let rows = audit_rows(&app).await;
+    let formats: Vec<_> = rows[before..]
+        .iter()
+        .filter(|row| row.event == "account.export")
+        .map(|row| row.format.as_deref())
+        .collect();
+    assert_eq!(formats.len(), 2, "{rows:?}");
+    assert!(formats.contains(&Some("json")), "{rows:?}");
+    assert!(formats.contains(&Some("fhir")), "{rows:?}");
 }
 
 #[tokio::test]

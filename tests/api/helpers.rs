@@ -439,13 +439,15 @@ pub struct AuditRow {
     pub reason: Option<String>,
     pub request_id: Option<String>,
     pub has_user: bool,
+    /// Which document an export wrote.
+    pub format: Option<String>,
 }
 
 /// Every row of `audit_events`, oldest first.
 pub async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
     use medtracker::db::Db;
     const SQL: &str = "SELECT event, email_masked, reason, request_id, \
-                       CASE WHEN user_id IS NULL THEN 'no' ELSE 'yes' END \
+                       CASE WHEN user_id IS NULL THEN 'no' ELSE 'yes' END, format \
                        FROM audit_events ORDER BY occurred_at, id";
     type Row = (
         String,
@@ -453,6 +455,7 @@ pub async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
         Option<String>,
         Option<String>,
         String,
+        Option<String>,
     );
     let rows: Vec<Row> = match &app.state.db {
         Db::Sqlite(db) => sqlx::query_as(SQL).fetch_all(&db.readers).await,
@@ -461,12 +464,13 @@ pub async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
     .expect("audit rows");
     rows.into_iter()
         .map(
-            |(event, email_masked, reason, request_id, has_user)| AuditRow {
+            |(event, email_masked, reason, request_id, has_user, format)| AuditRow {
                 event,
                 email_masked,
                 reason,
                 request_id,
                 has_user: has_user == "yes",
+                format,
             },
         )
         .collect()
