@@ -5,7 +5,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{
     chart::severity_chart,
-    model::{Effectiveness, Report, SevereEntry, SymptomChart},
+    model::{Effectiveness, PlanLine, Report, SevereEntry, SymptomChart},
 };
 use crate::passport::{conditions::model::ConditionStatus, view::model::PassportCondition};
 use crate::schedules::doses::Tally;
@@ -26,6 +26,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .notes { white-space: pre-line; }
 .condition { margin: 0 0 .8rem; }
 .condition p, .condition ul { margin: .1rem 0; }
+.schedules { color: #57606a; font-size: .92em; }
 .status { font-size: .85em; color: #57606a; }
 figure { margin: 0 0 1rem; }
 figcaption { font-weight: 600; }
@@ -73,7 +74,7 @@ pub fn render(report: &Report) -> String {
                         (report.timezone) "). Made " (report.generated) "."
                     }
                 }
-                (passport(&report.passport.conditions))
+                (passport(report))
                 (adherence(report))
                 (charts(report))
                 (most_severe(&report.most_severe))
@@ -85,7 +86,8 @@ pub fn render(report: &Report) -> String {
     .into_string()
 }
 
-fn passport(conditions: &[PassportCondition]) -> Markup {
+fn passport(report: &Report) -> Markup {
+    let conditions: &[PassportCondition] = &report.passport.conditions;
     html! {
         section #passport {
             h2 { "Conditions, doctors and medications" }
@@ -124,10 +126,27 @@ fn passport(conditions: &[PassportCondition]) -> Markup {
                                     (medication.name)
                                     @if let Some(dosage) = &medication.dosage { ", " (dosage) }
                                     @if let Some(frequency) = &medication.frequency { ", " (frequency) }
+                                    @if let Some(plans) = report.plans.get(&medication.id) {
+                                        (schedules(plans))
+                                    }
                                 }
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+fn schedules(plans: &[PlanLine]) -> Markup {
+    html! {
+        ul.schedules {
+            @for plan in plans {
+                li {
+                    "Scheduled at " (plan.times) ", " (plan.days)
+                    @if let Some(dose) = &plan.dose { ", " (dose) " each" }
+                    ", " (plan.dates)
                 }
             }
         }

@@ -14,7 +14,7 @@ use crate::{
     error::{ApiError, ApiResult, Problem},
     http::query::QueryParams,
     passport::view::{model::assemble as assemble_passport, store as passport},
-    schedules::{doses::adherence, service::doses_between},
+    schedules::{doses::adherence, service::doses_between, store as schedules},
     state::AppState,
     trends::{model::RangeQuery, routes::day_tallies},
     types::Timestamp,
@@ -50,11 +50,12 @@ async fn report(
     query.finish()?;
     let generated_at = Timestamp::now();
     let tallies = day_tallies(&state, &user, asked).await?;
-    let (account, conditions, doctors, medications, most_severe) = tokio::try_join!(
+    let (account, conditions, doctors, medications, plans, most_severe) = tokio::try_join!(
         users::find(&state.db, user.id),
         passport::conditions(&state.db, user.id),
         passport::linked_doctors(&state.db, user.id),
         passport::active_medications(&state.db, user.id),
+        schedules::all(&state.db, user.id),
         store::most_severe(&state.db, user.id, &tallies.days),
     )?;
     // No cap on the number of doses: the schedules' quota and the range's length bound it.
@@ -69,6 +70,7 @@ async fn report(
         tz: &tallies.tz,
         generated_at,
         passport: assemble_passport(generated_at, conditions, doctors, medications),
+        schedules: plans,
         adherence: adherence(&doses.doses, |id| doses.name_key(id)),
         symptoms: &tallies.symptoms,
         medications: &tallies.medications,

@@ -84,6 +84,12 @@ pub fn stream_all<'t>(
     )
 }
 
+/// Every schedule of the account (at most [`QUOTA`]), by medication, then first day.
+pub async fn all(db: &Db, user_id: Id) -> Result<Vec<Schedule>, DbError> {
+    db.connection(async |conn| stream_all(conn, user_id).try_collect().await)
+        .await
+}
+
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiError> {
     let sql = format!("SELECT {COLUMNS} FROM schedules WHERE id = $1 AND user_id = $2");
     let row: Option<ScheduleRow> = read!(db, |conn| sqlx::query_as(&sql)

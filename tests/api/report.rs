@@ -103,11 +103,15 @@ async fn everything_a_user_wrote_is_escaped() {
     let condition_id = condition(&client, &format!("{HOSTILE}{QUOTES}")).await;
     let doctor_id = doctor(&client, &format!("Dr. {HOSTILE}")).await;
     link(&client, &doctor_id, &condition_id).await;
-    medication(
+    let pills = medication(
         &client,
         json!({"name": format!("{QUOTES} pills"), "condition_id": condition_id}),
     )
     .await;
+    let unit = format!("<i>mg</i>{QUOTES}");
+    let plan = json!({"times": ["08:00"], "starts_on": "2026-11-02", "dose_amount": 2,
+        "dose_unit": unit});
+    create_schedule(&client, &pills, plan).await;
 
     let (page, raw) = report(&client, "from=2026-11-01&to=2026-11-28").await;
 
@@ -124,6 +128,8 @@ async fn everything_a_user_wrote_is_escaped() {
     );
     assert!(passport.contains(&format!("Dr. {HOSTILE}")), "{passport}");
     assert!(passport.contains(&format!("{QUOTES} pills")), "{passport}");
+    assert!(passport.contains(&format!("2 {unit} each")), "{passport}");
+    assert!(raw.contains("&lt;i&gt;mg&lt;/i&gt;"), "{raw}");
     let severe = text(select(root, "#most-severe")[0]);
     assert!(severe.contains(&notes), "{severe}");
     let caption = text(select(root, "figure.symptom figcaption")[0]);
@@ -249,6 +255,14 @@ async fn the_report_shows_the_passport_adherence_the_most_severe_logs_and_effect
     );
     assert!(passport.contains("Salbutamol, 100 µg"), "{passport}");
     assert!(!passport.contains("Old inhaler"), "{passport}");
+    let plans: Vec<String> = select(root, "#passport .schedules li")
+        .into_iter()
+        .map(text)
+        .collect();
+    assert_eq!(
+        plans,
+        ["Scheduled at 08:00, every day, from 2026-11-02 to 2026-11-05"]
+    );
     let rows = select(root, "#most-severe tbody tr");
     assert_eq!(rows.len(), 20);
     let severities: Vec<String> = rows.iter().map(|r| text(select(*r, "td")[2])).collect();
