@@ -26,6 +26,7 @@ mod ordering;
 mod passport;
 mod passport_fixtures;
 mod password_budget;
+mod plans;
 mod protocol;
 mod records;
 mod rekey;

@@ -7,11 +7,15 @@ use crate::{
     types::{Id, Timestamp},
 };
 
-/// The medication's name comes from a join, so a renamed medication shows its new name.
-const SELECT: &str = "SELECT l.id, l.medication_id, m.name AS medication_name, l.taken_at, \
+/// The medication's name is looked up for each row returned, so a renamed medication shows its new
+/// name. A subquery rather than a join: ordered and limited, a page then walks the log index alone
+/// and stops after the page on both databases (PostgreSQL planned a join by reading and sorting the
+/// account's every log).
+const SELECT: &str = "SELECT l.id, l.medication_id, \
+    (SELECT m.name FROM medications m WHERE m.id = l.medication_id AND m.user_id = l.user_id) \
+    AS medication_name, l.taken_at, \
     l.dose_amount, l.dose_unit, l.effectiveness, l.side_effects, l.side_effect_severity, \
-    l.notes, l.created_at, l.updated_at \
-    FROM medication_logs l JOIN medications m ON m.id = l.medication_id AND m.user_id = l.user_id";
+    l.notes, l.created_at, l.updated_at FROM medication_logs l";
 
 /// Which logs a list shows; every bound is optional.
 #[derive(Clone, Debug, Default)]
@@ -32,11 +36,7 @@ pub async fn list_logs(
     limit: i64,
     cursor: Option<Cursor>,
 ) -> Result<Page<MedicationLog>, DbError> {
-    let query = PageQuery::new(SELECT, "taken_at", user_id)
-        .from(filter.from)
-        .to(filter.to)
-        .matching("medication_id", filter.medication_id)
-        .page(cursor, limit);
+    let query = page_query(user_id, filter, limit, cursor);
     let rows: Vec<MedicationLog> = read!(db, |conn| query
         .bind(sqlx::query_as(query.sql()))
         .fetch_all(conn)
@@ -45,6 +45,20 @@ pub async fn list_logs(
         at: log.taken_at,
         id: log.id,
     }))
+}
+
+/// The query of one page (public so that the plan tests can ask the database how it runs it).
+pub fn page_query(
+    user_id: Id,
+    filter: &LogFilter,
+    limit: i64,
+    cursor: Option<Cursor>,
+) -> PageQuery {
+    PageQuery::new(SELECT, "taken_at", user_id)
+        .from(filter.from)
+        .to(filter.to)
+        .matching("medication_id", filter.medication_id)
+        .page(cursor, limit)
 }
 
 pub async fn find_log(db: &Db, user_id: Id, id: Id) -> Result<Option<MedicationLog>, DbError> {

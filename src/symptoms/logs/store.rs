@@ -12,9 +12,13 @@ use crate::{
     types::{Id, Timestamp},
 };
 
-const SELECT: &str = "SELECT l.id, l.symptom_type_id, t.name AS symptom_name, l.started_at, \
+/// The type's name is looked up for each row returned (a subquery rather than a join, so that an
+/// ordered and limited page walks the log index alone and stops after the page).
+const SELECT: &str = "SELECT l.id, l.symptom_type_id, \
+     (SELECT t.name FROM symptom_types t WHERE t.id = l.symptom_type_id AND t.user_id = l.user_id) \
+     AS symptom_name, l.started_at, \
      l.ended_at, l.duration_minutes, l.severity, l.impact, l.notes, l.created_at, l.updated_at \
-     FROM symptom_logs l JOIN symptom_types t ON t.id = l.symptom_type_id AND t.user_id = l.user_id";
+     FROM symptom_logs l";
 
 /// The account's logs, newest first by `started_at` then id, `limit` per page, starting after
 /// `cursor` (the last item of the previous page).
@@ -25,17 +29,27 @@ pub async fn list_logs(
     limit: i64,
     cursor: Option<Cursor>,
 ) -> Result<Page<SymptomLog>, DbError> {
-    let query = PageQuery::new(SELECT, "started_at", user_id)
-        .from(filter.from)
-        .to(filter.to)
-        .matching("symptom_type_id", filter.symptom_type_id)
-        .page(cursor, limit);
+    let query = page_query(user_id, filter, limit, cursor);
     let rows: Vec<SymptomLogRow> = read!(db, |conn| query
         .bind(sqlx::query_as(query.sql()))
         .fetch_all(conn)
         .await)?;
     let logs = rows.into_iter().map(SymptomLog::from).collect();
     Ok(Page::from_rows(logs, limit, SymptomLog::cursor))
+}
+
+/// The query of one page (public so that the plan tests can ask the database how it runs it).
+pub fn page_query(
+    user_id: Id,
+    filter: &LogFilter,
+    limit: i64,
+    cursor: Option<Cursor>,
+) -> PageQuery {
+    PageQuery::new(SELECT, "started_at", user_id)
+        .from(filter.from)
+        .to(filter.to)
+        .matching("symptom_type_id", filter.symptom_type_id)
+        .page(cursor, limit)
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<SymptomLog>, DbError> {
