@@ -15,8 +15,11 @@ pub use quota::Collection;
 /// A write refused because the account, or one of its days, is full. Nothing was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
 pub enum LimitReached {
-    #[error("an account holds at most {limit} {}", .collection.noun())]
+    #[error("an account holds at most {limit} {}; delete some to add more", .collection.noun())]
     Quota { collection: Collection, limit: i64 },
-    #[error("a day holds at most {DAILY_LOGS} {} of one account", .kind.noun())]
+    #[error(
+        "a day (in the account's time zone) holds at most {DAILY_LOGS} {}; this one is full",
+        .kind.noun()
+    )]
     Daily { kind: LogKind },
 }

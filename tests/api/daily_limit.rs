@@ -45,6 +45,8 @@ fn assert_day_is_full(reply: &Reply, field: &str) {
     assert_eq!(reply.status, 422, "{}", reply.text);
     assert_eq!(reply.code(), "daily_limit_reached");
     assert_eq!(reply.error_fields(), [field]);
+    let detail = reply.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("at most 1000"), "{detail}");
 }
 
 async fn logs_between(

@@ -26,7 +26,9 @@ fn assert_quota_refusal(reply: &Reply, collection: &str) {
     assert_eq!(reply.status, 422, "{}", reply.text);
     assert_eq!(reply.code(), "quota_exceeded");
     assert_eq!(reply.error_fields(), [collection]);
+    // The detail names the collection in words ("symptom types") and the quota.
     let detail = reply.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(&collection.replace('_', " ")), "{detail}");
     assert!(detail.contains("at most"), "{detail}");
 }
 
