@@ -35,8 +35,8 @@ impl LogKind {
         }
     }
 
-    /// At most `DAILY_LOGS` of the account's logs in `[$2, $3)`.
-    fn count_sql(self) -> &'static str {
+    /// At most `$4` of the account's logs in `[$2, $3)` (public so that a test can hold its plan).
+    pub fn count_sql(self) -> &'static str {
         match self {
             Self::Medication => {
                 "SELECT COUNT(*) FROM (SELECT 1 FROM medication_logs \

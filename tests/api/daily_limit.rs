@@ -2,7 +2,11 @@
 //! and 1 000 symptom logs. One more, by POST or by a PATCH that moves a log into the day, is 422
 //! `daily_limit_reached` naming the time field, and changes nothing.
 
-use medtracker::types::{Id, Timestamp};
+use medtracker::{
+    db::Db,
+    limits::LogKind,
+    types::{Id, Timestamp},
+};
 use serde_json::{Value, json};
 
 use crate::{
@@ -69,8 +73,8 @@ async fn logs_between(
 /// An instant as a SQL literal of the test database's own type.
 fn literal(app: &TestApp, raw: &str) -> String {
     match &app.state.db {
-        medtracker::db::Db::Sqlite(_) => instant(raw).as_millis().to_string(),
-        medtracker::db::Db::Postgres(_) => format!("TIMESTAMPTZ '{raw}'"),
+        Db::Sqlite(_) => instant(raw).as_millis().to_string(),
+        Db::Postgres(_) => format!("TIMESTAMPTZ '{raw}'"),
     }
 }
 
@@ -299,4 +303,67 @@ async fn after_a_change_of_time_zone_a_day_that_holds_more_refuses_only_logs_mov
     assert_day_is_full(&refused, "taken_at");
     // 16:00Z is still the 20th in UTC, whose 1000 logs no longer make a day: it is the 21st in Tokyo.
     created(&client, MEDICATION_LOGS, log_at("2025-11-20T16:00:00Z")).await;
+}
+
+/// The plan of the day's count on the test database, as text.
+async fn plan_of(app: &TestApp, sql: &str) -> String {
+    let user = Id::new();
+    let (start, end) = (instant(TOKYO_DAY_START), instant(TOKYO_DAY_END));
+    match &app.state.db {
+        Db::Sqlite(db) => {
+            let rows: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .bind(user)
+                    .bind(start)
+                    .bind(end)
+                    .bind(1000_i64)
+                    .fetch_all(&db.readers)
+                    .await
+                    .expect("a plan");
+            rows.into_iter()
+                .map(|row| row.3)
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        Db::Postgres(pool) => {
+            let mut conn = pool.acquire().await.expect("a connection");
+            // The test's tables are nearly empty: without this, a sequential scan is cheaper.
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut *conn)
+                .await
+                .expect("set");
+            let rows: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {sql}"))
+                .bind(user)
+                .bind(start)
+                .bind(end)
+                .bind(1000_i64)
+                .fetch_all(&mut *conn)
+                .await
+                .expect("a plan");
+            sqlx::query("RESET enable_seqscan")
+                .execute(&mut *conn)
+                .await
+                .expect("reset");
+            rows.join("\n")
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_day_is_counted_on_the_index_the_lists_use() {
+    let app = spawn_app().await;
+
+    for (kind, index) in [
+        (LogKind::Medication, "medication_logs_user_time"),
+        (LogKind::Symptom, "symptom_logs_user_time"),
+    ] {
+        let plan = plan_of(&app, kind.count_sql()).await;
+
+        assert!(plan.contains(index), "{kind:?}: {plan}");
+        // Only the index is read, never the table's rows.
+        assert!(
+            plan.contains("COVERING INDEX") || plan.contains("Index Only Scan"),
+            "{kind:?}: {plan}"
+        );
+    }
 }
