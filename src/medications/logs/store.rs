@@ -3,6 +3,10 @@
 use super::model::{MedicationLog, MedicationLogInput, MedicationLogPatch};
 use crate::{
     db::{Conn, Db, DbError, read, run},
+    limits::{
+        LogKind, daily,
+        quota::{self, Collection},
+    },
     pagination::{Cursor, Page, PageQuery},
     types::{Id, Timestamp},
 };
@@ -100,12 +104,14 @@ pub async fn insert_log(
 }
 
 /// Writes a log of a medication the caller has vouched for (the account's own; active, or the
-/// log is history), and returns its id.
+/// log is history), and returns its id. The account's quota and the log's day must have room.
 pub async fn insert_row(
     tx: &mut Conn<'_>,
     user_id: Id,
     new: &MedicationLogInput,
 ) -> Result<Id, DbError> {
+    quota::ensure_room(tx, user_id, Collection::MedicationLogs).await?;
+    daily::ensure_room(tx, user_id, LogKind::Medication, new.taken_at, None).await?;
     let id = Id::new();
     run!(tx, |conn| sqlx::query(INSERT)
         .bind(id)
@@ -149,7 +155,7 @@ async fn by_id(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<MedicationLog, 
 }
 
 /// Applies a merge patch to the row as it is inside the transaction, so that two concurrent
-/// patches of different fields both land. A log may stay with a medication that has since been
+/// patches of different fields both land. A log moved to another day needs room there. A log may stay with a medication that has since been
 /// deactivated, but may not be moved to an inactive one. A medication deleted by a concurrent
 /// request fails the foreign key (`DbError::ForeignKey`), which callers answer as
 /// [`LogWrite::MedicationNotFound`].
@@ -176,6 +182,10 @@ pub async fn update_log(
         return Ok(LogWrite::LogNotFound);
     };
     let next = patch.apply(&current);
+    if next.taken_at != current.taken_at {
+        let moved_from = Some(current.taken_at);
+        daily::ensure_room(tx, user_id, LogKind::Medication, next.taken_at, moved_from).await?;
+    }
     if next.medication_id != current.medication_id {
         match medication_state(tx, user_id, next.medication_id).await? {
             None => return Ok(LogWrite::MedicationNotFound),

@@ -7,6 +7,10 @@ use super::model::{
 use crate::{
     db::{Conn, Db, DbError, read, run},
     error::ApiError,
+    limits::{
+        LogKind, daily,
+        quota::{self, Collection},
+    },
     pagination::{Cursor, Page, PageQuery},
     symptoms::types::store as type_store,
     types::{Id, Timestamp},
@@ -96,11 +100,14 @@ pub async fn insert(
 }
 
 /// Writes a log of values already judged; `None` when the symptom type is not the account's own.
+/// The account's quota and the log's day must have room.
 pub async fn insert_values(
     tx: &mut Conn<'_>,
     user_id: Id,
     values: &LogValues,
 ) -> Result<Option<SymptomLog>, DbError> {
+    quota::ensure_room(tx, user_id, Collection::SymptomLogs).await?;
+    daily::ensure_room(tx, user_id, LogKind::Symptom, values.started_at, None).await?;
     // The type's owner is checked in the same statement, so no log can point at another account's
     // type; RETURNING answers with the stored row (and its type's name) in the same round trip.
     const INSERT: &str = "INSERT INTO symptom_logs (id, user_id, symptom_type_id, started_at, ended_at, \
@@ -127,7 +134,8 @@ pub async fn insert_values(
 }
 
 /// Applies a merge patch to the row as it is inside the transaction, so that two concurrent
-/// patches of different fields both land; `None` when the account has no such log.
+/// patches of different fields both land; `None` when the account has no such log. A log moved
+/// to another day needs room there.
 pub async fn update(
     tx: &mut Conn<'_>,
     user_id: Id,
@@ -145,7 +153,18 @@ pub async fn update(
         Some(type_id) => type_store::find_in(tx, user_id, type_id).await?,
         None => None,
     };
+    let moved_from = current.started_at;
     let values = patch.apply(current, new_type.as_ref())?;
+    if values.started_at != moved_from {
+        daily::ensure_room(
+            tx,
+            user_id,
+            LogKind::Symptom,
+            values.started_at,
+            Some(moved_from),
+        )
+        .await?;
+    }
     let updated = run!(tx, |conn| sqlx::query(UPDATE)
         .bind(id)
         .bind(user_id)
