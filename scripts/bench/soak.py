@@ -15,22 +15,13 @@ first minute growing less than 10 %, the log at most 64 MiB, descriptors flat.
 import os, socket, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench import PASSWORD, Server, api, bulk_logs, fresh_database, free_port, register, seed_diary, sql, wrk, PG_URL
+from bench import PASSWORD, PG_URL, Server, api, bulk_logs, fresh_database, free_port, register, seed_diary, spread_symptom_bodies, sql, wrk
 
 SOAK_SECONDS = int(os.environ.get("BENCH_SOAK_SECONDS", "600"))
 ROUND = 10 if SOAK_SECONDS >= 60 else max(2, SOAK_SECONDS // 5)
 WRITERS = 4
 LOGINS = 16
 WAL_LIMIT_MIB = 64
-
-
-def spread_symptom_bodies(type_id, days=365):
-    """One body per past day (an hour before now, minus whole days): round-robin keeps each day far
-    below the daily limit however long the run."""
-    now = time.time()
-    return [{"symptom_type_id": type_id, "severity": 1 + d % 10,
-             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 3600 - d * 86400))}
-            for d in range(1, days + 1)]
 
 
 def slow_export(port, cookie, bytes_per_second, stop):
@@ -95,7 +86,9 @@ def main():
             sample = {
                 "t": time.time() - began,
                 "rps": sum(r["rps"] for r in results),
-                "p99": max(r["p99"] for r in results if r is not results[-1]),
+                # Logins are Argon2-bound and /metrics is scraped once a second: the p99 that must
+                # hold is the diary's (writes, lists, summaries).
+                "p99": max(r["p99"] for (name, *_), r in zip(mix, results) if name not in ("login", "metrics")),
                 "errors": sum(r["errors"] for r in results),
                 "rss": server.rss_kib("VmRSS") / 1024,
                 "fds": len(os.listdir(f"/proc/{server.proc.pid}/fd")),
