@@ -1,6 +1,6 @@
 //! The account export (`GET /api/v1/me/export`): every record of the account in one document,
-//! each with the same fields as the API object it is (contract §4–§8), so that a person can
-//! read it and a program can re-import it.
+//! each with the same fields as the API object it is (the schemas of `openapi/openapi.json`), so
+//! that a person can read it and a program can re-import it.
 //!
 //! These types are the export's own (read by [`super::export_store`]), independent of the feature
 //! modules' models, so that one document is read in one snapshot with one query per table.

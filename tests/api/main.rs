@@ -1,4 +1,4 @@
-//! One integration-test binary (one link step); each module covers one area of the contract.
+//! One integration-test binary (one link step); each module covers one area of the API.
 
 mod helpers;
 
