@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     auth::{CurrentUser, users},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::query::QueryParams,
     state::AppState,
     types::Date,
@@ -83,8 +83,6 @@ pub async fn feel_for(
     ),
     responses(
         (status = 200, description = "The comparison", body = Feel),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (bad date or time zone)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn feel_vs_yesterday(
     State(state): State<AppState>,

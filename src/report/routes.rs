@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     auth::{CurrentUser, users},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::query::QueryParams,
     passport::view::{model::assemble as assemble_passport, store as passport},
     schedules::{doses::adherence, service::doses_between},
@@ -38,8 +38,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "The report, as an HTML5 page; `Content-Disposition: inline; filename=\"medtracker-report-<from>-<to>.html\"`", content_type = "text/html", body = String,
             headers(("Content-Disposition" = String, description = "`inline; filename=\"medtracker-report-2026-11-01-2026-11-29.html\"`"))),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a malformed date, or a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn report(
     State(state): State<AppState>,

@@ -11,12 +11,8 @@ use super::{
     service,
 };
 use crate::{
-    auth::CurrentUser,
-    error::{ApiResult, Problem},
-    http::query::QueryParams,
-    pagination::Items,
-    state::AppState,
-    types,
+    auth::CurrentUser, error::ApiResult, http::query::QueryParams, pagination::Items,
+    state::AppState, types,
 };
 
 const DOSES_DAYS_MAX: i32 = 92;
@@ -65,8 +61,6 @@ pub fn date_range(
     ),
     responses(
         (status = 200, description = "Doses by planned instant, then medication name, then schedule", body = Items<Dose>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a malformed date, a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_doses(
     State(state): State<AppState>,
@@ -107,8 +101,6 @@ pub struct Adherence {
     ),
     responses(
         (status = 200, description = "Adherence overall and per medication", body = Adherence),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a malformed date, a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_adherence(
     State(state): State<AppState>,

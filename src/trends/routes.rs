@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     auth::{CurrentUser, users},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::query::QueryParams,
     state::AppState,
     types::Date,
@@ -86,8 +86,6 @@ pub async fn day_tallies(
     ),
     responses(
         (status = 200, description = "Every bucket of the range in every series; only symptom types and medications logged in the range, by name", body = Trends),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a malformed date or bucket, or a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn trends(
     State(state): State<AppState>,

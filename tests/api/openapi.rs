@@ -178,6 +178,211 @@ fn every_error_is_problem_json_and_every_success_is_json_or_its_own_media_type_o
 }
 
 #[test]
+fn every_error_response_shows_an_example_of_each_code_with_its_own_status() {
+    let document = serde_json::to_value(medtracker::app::openapi_document()).expect("JSON");
+    assert!(
+        document["components"]["schemas"]["Problem"].is_object(),
+        "the Problem schema every error refers to is in the document"
+    );
+
+    for (name, operation) in operations(&document) {
+        let responses = operation["responses"].as_object().expect("responses");
+        for (status, declared) in responses.iter().filter(|(s, _)| !s.starts_with('2')) {
+            let declared = response(&document, declared);
+            let examples = declared["content"]["application/problem+json"]["examples"]
+                .as_object()
+                .filter(|examples| !examples.is_empty())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{name} {status} shows no example per code: list the operation's own \
+                         codes in src/openapi/errors.rs instead of declaring the response inline"
+                    )
+                });
+            let description = declared["description"].as_str().unwrap_or_default();
+            for (code, example) in examples {
+                let value = &example["value"];
+                assert_eq!(value["code"], code.as_str(), "{name} {status}");
+                assert_eq!(
+                    value["status"].to_string(),
+                    *status,
+                    "{name} {status} {code}"
+                );
+                assert!(
+                    description.contains(&format!("`{code}`")),
+                    "{name} {status}: the description does not say when `{code}` is answered"
+                );
+            }
+        }
+    }
+}
+
+/// The codes the examples of `operation`'s `status` response show.
+fn example_codes(document: &Value, operation: &Value, status: &str) -> Vec<String> {
+    let declared = response(document, &operation["responses"][status]);
+    let mut codes: Vec<String> = declared["content"]["application/problem+json"]["examples"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(code, _)| code.clone())
+        .collect();
+    codes.sort();
+    codes
+}
+
+fn operation_by_id<'a>(document: &'a Value, id: &str) -> &'a Value {
+    operations(document)
+        .into_iter()
+        .map(|(_, operation)| operation)
+        .find(|operation| operation["operationId"] == id)
+        .unwrap_or_else(|| panic!("no operation `{id}`"))
+}
+
+#[test]
+fn every_operation_shows_the_codes_its_table_entry_lists() {
+    let document = serde_json::to_value(medtracker::app::openapi_document()).expect("JSON");
+
+    for (id, codes) in medtracker::openapi::errors::OWN_CODES {
+        let operation = operation_by_id(&document, id);
+        for code in *codes {
+            let status = code.status().to_string();
+            assert!(
+                example_codes(&document, operation, &status).contains(&code.name().to_owned()),
+                "{id} {status} shows no `{}` example",
+                code.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn operations_document_the_codes_they_answer() {
+    let document = serde_json::to_value(medtracker::app::openapi_document()).expect("JSON");
+
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("register", "409", &["email_taken"]),
+        ("login", "401", &["invalid_credentials"]),
+        ("login", "423", &["account_locked"]),
+        ("login", "429", &["rate_limited"]),
+        ("create_medication", "409", &["duplicate_name"]),
+        (
+            "create_medication",
+            "422",
+            &["quota_exceeded", "validation_failed"],
+        ),
+        ("update_medication", "422", &["validation_failed"]),
+        ("delete_medication", "409", &["medication_in_use"]),
+        ("delete_doctor", "409", &["doctor_in_use"]),
+        (
+            "create_doctor",
+            "422",
+            &["quota_exceeded", "validation_failed"],
+        ),
+        (
+            "create_medication_log",
+            "422",
+            &[
+                "daily_limit_reached",
+                "medication_inactive",
+                "quota_exceeded",
+                "validation_failed",
+            ],
+        ),
+        (
+            "update_symptom_log",
+            "422",
+            &[
+                "daily_limit_reached",
+                "symptom_type_inactive",
+                "validation_failed",
+            ],
+        ),
+        ("create_schedule", "409", &["schedule_overlap"]),
+        (
+            "create_schedule",
+            "422",
+            &["medication_inactive", "quota_exceeded", "validation_failed"],
+        ),
+        ("update_schedule", "409", &["schedule_overlap"]),
+        ("delete_account", "423", &["account_locked"]),
+        ("list_medications", "503", &["timeout", "unavailable"]),
+        ("list_medications", "429", &["rate_limited"]),
+        ("get_medication", "404", &["not_found"]),
+        ("trends", "422", &["validation_failed"]),
+        ("export_fhir", "401", &["unauthenticated"]),
+        ("live", "500", &["internal_error"]),
+    ];
+    for (id, status, expected) in cases {
+        let operation = operation_by_id(&document, id);
+        assert_eq!(
+            example_codes(&document, operation, status),
+            *expected,
+            "{id} {status}"
+        );
+    }
+    // Operations without a body, a session or a path id answer none of those.
+    let live = operation_by_id(&document, "live");
+    let statuses: Vec<&String> = live["responses"]
+        .as_object()
+        .expect("responses")
+        .keys()
+        .collect();
+    assert_eq!(statuses, ["200", "500", "503"]);
+}
+
+/// The machine codes the server's source builds errors with: every `code: "..."` (a rule or a
+/// conflict) anywhere under `src/`, and the codes `ApiError::code` maps its variants to.
+fn codes_in_source() -> BTreeSet<String> {
+    fn literals_after(text: &str, marker: &str, found: &mut BTreeSet<String>) {
+        for (at, _) in text.match_indices(marker) {
+            let rest = &text[at + marker.len()..];
+            let Some(end) = rest.find('"') else { continue };
+            let literal = &rest[..end];
+            if !literal.is_empty() && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                found.insert(literal.to_owned());
+            }
+        }
+    }
+    fn walk(dir: &std::path::Path, found: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).expect("src is readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                if !path.ends_with("openapi") {
+                    walk(&path, found);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file");
+                literals_after(&text, "code: \"", found);
+                if path.ends_with("error.rs") {
+                    literals_after(&text, "=> \"", found);
+                }
+            }
+        }
+    }
+    let mut found = BTreeSet::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut found,
+    );
+    found
+}
+
+#[test]
+fn every_code_the_server_answers_is_in_the_catalogue() {
+    let found = codes_in_source();
+    assert!(
+        found.contains("medication_in_use") && found.contains("validation_failed"),
+        "the scan finds codes: {found:?}"
+    );
+    for code in found {
+        assert!(
+            medtracker::openapi::errors::by_name(&code).is_some(),
+            "`{code}` is answered but not in src/openapi/errors.rs: add it to the catalogue and \
+             to the operations that answer it"
+        );
+    }
+}
+
+#[test]
 fn every_request_body_field_has_an_example() {
     let document = serde_json::to_value(medtracker::app::openapi_document()).expect("JSON");
 

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     auth::CurrentUser,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     pagination::Page,
     state::AppState,
@@ -37,8 +37,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     ),
     responses(
         (status = 200, description = "A page of symptom logs", body = Page<SymptomLog>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_logs(
     State(state): State<AppState>,
@@ -63,12 +61,6 @@ async fn list_logs(
     request_body = SymptomLogBody,
     responses(
         (status = 201, description = "The new log", body = SymptomLog),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (a field, the duration rules, another account's type), or `symptom_type_inactive`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_log(
     State(state): State<AppState>,
@@ -89,8 +81,6 @@ async fn create_log(
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 200, description = "The log", body = SymptomLog),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_log(
     State(state): State<AppState>,
@@ -107,13 +97,6 @@ async fn get_log(
     request_body = SymptomLogPatchBody,
     responses(
         (status = 200, description = "The updated log", body = SymptomLog),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, or `symptom_type_inactive` when moving the log to an inactive type", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_log(
     State(state): State<AppState>,
@@ -134,9 +117,6 @@ async fn update_log(
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_log(
     State(state): State<AppState>,
