@@ -811,6 +811,11 @@ export interface components {
             symptom_logs: number;
         };
         /**
+         * @description Opaque; pass a page's `next_cursor` unchanged. A string of this form that no page gave out is refused (422).
+         * @example djE6MTc2NDIzMjIwMDAwMDowMTlhNmIyZS03YzFkLTdmM2EtOWI4ZS0yZDRjNmY4YTBiMWM
+         */
+        Cursor: string;
+        /**
          * Format: date
          * @example 2026-11-27
          */
@@ -1654,11 +1659,7 @@ export interface components {
                 created_at: components["schemas"]["Timestamp"];
                 updated_at: components["schemas"]["Timestamp"];
             }[];
-            /**
-             * @description Pass as `cursor` to get the next (older) page; `null` on the last page.
-             * @example djE6MTc2NDIzMjIwMDAwMDowMTlhNmIyZS03YzFkLTdmM2EtOWI4ZS0yZDRjNmY4YTBiMWM
-             */
-            next_cursor?: string | null;
+            next_cursor?: components["schemas"]["Cursor"] | null;
         };
         /** @description A page of a log list. */
         Page_SymptomLog: {
@@ -1689,11 +1690,7 @@ export interface components {
                 created_at: components["schemas"]["Timestamp"];
                 updated_at: components["schemas"]["Timestamp"];
             }[];
-            /**
-             * @description Pass as `cursor` to get the next (older) page; `null` on the last page.
-             * @example djE6MTc2NDIzMjIwMDAwMDowMTlhNmIyZS03YzFkLTdmM2EtOWI4ZS0yZDRjNmY4YTBiMWM
-             */
-            next_cursor?: string | null;
+            next_cursor?: components["schemas"]["Cursor"] | null;
         };
         /**
          * @example {
@@ -2423,12 +2420,12 @@ export interface operations {
                  * @description First local date (YYYY-MM-DD); default 29 days before today
                  * @example 2026-10-29
                  */
-                from?: string;
+                from?: components["schemas"]["Date"];
                 /**
-                 * @description Last local date, included; default today; at most 366 days after `from`
+                 * @description Last local date, included; default today; at most 366 days after `from`; a reversed or longer range is 422 naming `to`
                  * @example 2026-11-27
                  */
-                to?: string;
+                to?: components["schemas"]["Date"];
             };
             header?: never;
             path?: never;
@@ -2872,12 +2869,12 @@ export interface operations {
                  * @description First local date (YYYY-MM-DD) in the account's time zone; default today
                  * @example 2026-11-27
                  */
-                from?: string;
+                from?: components["schemas"]["Date"];
                 /**
-                 * @description Last local date, included; default today; at most 92 days and 10 000 doses after `from`
+                 * @description Last local date, included; default today; at most 92 days and 10 000 doses after `from`; a reversed or longer range is 422 naming `to`
                  * @example 2026-11-27
                  */
-                to?: string;
+                to?: components["schemas"]["Date"];
             };
             header?: never;
             path?: never;
@@ -2908,7 +2905,7 @@ export interface operations {
                  * @description The day to compare with the day before (YYYY-MM-DD); default today
                  * @example 2026-11-27
                  */
-                date?: string;
+                date?: components["schemas"]["Date"];
                 /**
                  * @description IANA time zone for calendar days; default the account's
                  * @example Europe/Berlin
@@ -2949,7 +2946,7 @@ export interface operations {
                 /** @description Page size, 1 to 100 (default 20) */
                 limit?: number;
                 /** @description The previous page's `next_cursor` */
-                cursor?: string;
+                cursor?: components["schemas"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -3137,7 +3134,7 @@ export interface operations {
                 /** @description Page size, 1 to 100 (default 20) */
                 limit?: number;
                 /** @description The previous page's `next_cursor` */
-                cursor?: string;
+                cursor?: components["schemas"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -3907,12 +3904,12 @@ export interface operations {
                  * @description First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before today
                  * @example 2026-11-01
                  */
-                from?: string;
+                from?: components["schemas"]["Date"];
                 /**
-                 * @description Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted
+                 * @description Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted; a reversed or longer range is 422 naming `to`
                  * @example 2026-11-29
                  */
-                to?: string;
+                to?: components["schemas"]["Date"];
             };
             header?: never;
             path?: never;
@@ -4279,17 +4276,17 @@ export interface operations {
                  * @description First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before `to`'s default, today
                  * @example 2026-11-01
                  */
-                from?: string;
+                from?: components["schemas"]["Date"];
                 /**
-                 * @description Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted
+                 * @description Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted; a reversed or longer range is 422 naming `to`
                  * @example 2026-11-29
                  */
-                to?: string;
+                to?: components["schemas"]["Date"];
                 /**
                  * @description `day` (default) or `week` (Monday to Sunday, cut to the range)
                  * @example week
                  */
-                bucket?: string;
+                bucket?: components["schemas"]["BucketSize"];
             };
             header?: never;
             path?: never;

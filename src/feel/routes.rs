@@ -78,7 +78,7 @@ pub async fn feel_for(
 /// Do I feel better or worse than yesterday?
 #[utoipa::path(get, path = "/api/v1/feel-vs-yesterday", tag = "feel", security(("session" = [])),
     params(
-        ("date" = Option<String>, Query, description = "The day to compare with the day before (YYYY-MM-DD); default today", example = "2026-11-27"),
+        ("date" = Option<crate::types::Date>, Query, description = "The day to compare with the day before (YYYY-MM-DD); default today", example = "2026-11-27"),
         ("tz" = Option<String>, Query, description = "IANA time zone for calendar days; default the account's", example = "Europe/Berlin"),
     ),
     responses(

@@ -78,7 +78,7 @@ async fn refused_reference(
 #[utoipa::path(get, path = "/api/v1/medications", tag = "medications", security(("session" = [])),
     params(
         ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) medications"),
-        ("q" = Option<String>, Query, description = "A case-insensitive part of the name", example = "ibu"),
+        ("q" = Option<String>, Query, description = "A case-insensitive part of the name", example = "ibu", max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
     ),
     responses(
         (status = 200, description = "Medications ordered by name", body = Items<Medication>),

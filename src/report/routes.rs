@@ -32,8 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Link to it and let the browser print it (A4 print styles included).
 #[utoipa::path(get, path = "/api/v1/report", tag = "trends", security(("session" = [])),
     params(
-        ("from" = Option<String>, Query, description = "First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before today", example = "2026-11-01"),
-        ("to" = Option<String>, Query, description = "Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted", example = "2026-11-29"),
+        ("from" = Option<crate::types::Date>, Query, description = "First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before today", example = "2026-11-01"),
+        ("to" = Option<crate::types::Date>, Query, description = "Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted; a reversed or longer range is 422 naming `to`", example = "2026-11-29"),
     ),
     responses(
         (status = 200, description = "The report, as an HTML5 page; `Content-Disposition: inline; filename=\"medtracker-report-<from>-<to>.html\"`", content_type = "text/html", body = String,

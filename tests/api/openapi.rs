@@ -423,3 +423,122 @@ fn has_example(property: &Value) -> bool {
         || property["type"] == "boolean"
         || property["type"] == serde_json::json!(["boolean", "null"])
 }
+
+/// Whether `value` fits the document's `Cursor` schema (its length and alphabet).
+fn fits_cursor_schema(document: &Value, value: &str) -> bool {
+    let schema = &document["components"]["schemas"]["Cursor"];
+    assert_eq!(
+        schema["pattern"], "^[A-Za-z0-9_-]+$",
+        "the declared alphabet"
+    );
+    let length = value.chars().count() as u64;
+    let alphabet = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    schema["minLength"]
+        .as_u64()
+        .is_some_and(|min| length >= min)
+        && schema["maxLength"]
+            .as_u64()
+            .is_some_and(|max| length <= max)
+        && value.chars().all(alphabet)
+}
+
+#[test]
+fn both_log_lists_take_and_give_the_shared_cursor() {
+    let document = committed();
+    let cursor = serde_json::json!({"$ref": "#/components/schemas/Cursor"});
+    for id in ["list_medication_logs", "list_symptom_logs"] {
+        let operation = operation_by_id(&document, id);
+        let parameter = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == "cursor")
+            .unwrap_or_else(|| panic!("{id} has a cursor parameter"));
+        assert_eq!(parameter["schema"], cursor, "{id}");
+    }
+    let pages: Vec<&String> = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+        .filter(|name| name.starts_with("Page"))
+        .collect();
+    assert!(!pages.is_empty());
+    for page in pages {
+        let next = &document["components"]["schemas"][page]["properties"]["next_cursor"];
+        assert!(
+            next["oneOf"]
+                .as_array()
+                .is_some_and(|alternatives| alternatives
+                    .iter()
+                    .any(|a| a["$ref"] == cursor["$ref"])),
+            "{page}.next_cursor: {next}"
+        );
+    }
+}
+
+#[test]
+fn date_parameters_are_dates() {
+    let document = committed();
+    let date = serde_json::json!({"$ref": "#/components/schemas/Date"});
+    for (name, operation) in operations(&document) {
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            if ["from", "to", "date"].contains(&parameter["name"].as_str().unwrap_or_default())
+                && !name.contains("/logs/")
+            {
+                assert_eq!(parameter["schema"], date, "{name} {}", parameter["name"]);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn cursors_fit_their_schema_and_only_ours_are_accepted() {
+    let document = committed();
+    let app = spawn_app().await;
+    let client = app.user().await;
+    let medication = client
+        .post(
+            "/api/v1/medications",
+            &serde_json::json!({"name": "Ibuprofen"}),
+        )
+        .await;
+    let medication_id = medication.body["id"].as_str().expect("an id");
+    for minutes in 1..=3 {
+        let taken_at = format!("2026-11-20T08:{minutes:02}:00Z");
+        let log = serde_json::json!({"medication_id": medication_id, "taken_at": taken_at});
+        assert_eq!(
+            client.post("/api/v1/logs/medications", &log).await.status,
+            201
+        );
+    }
+
+    let first = client.get("/api/v1/logs/medications?limit=1").await;
+    let cursor = first.body["next_cursor"].as_str().expect("a next page");
+    assert!(fits_cursor_schema(&document, cursor), "{cursor}");
+    let second = client
+        .get(&format!("/api/v1/logs/medications?limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    assert_eq!(second.body["items"].as_array().map(Vec::len), Some(1));
+
+    // The right form, but no page gave it out: refused, naming the parameter.
+    for foreign in ["A", "AAAA", &"x".repeat(128)] {
+        assert!(fits_cursor_schema(&document, foreign));
+        let reply = client
+            .get(&format!("/api/v1/logs/medications?cursor={foreign}"))
+            .await;
+        assert_eq!(reply.status, 422, "{foreign}");
+        assert_eq!(reply.error_fields(), ["cursor"], "{foreign}");
+    }
+    // Outside the declared form: also refused, as the schema says it would be.
+    for outside in ["A".repeat(129), "a+b".to_owned(), "abc=".to_owned()] {
+        assert!(!fits_cursor_schema(&document, &outside));
+        let reply = client
+            .get(&format!(
+                "/api/v1/logs/symptoms?cursor={}",
+                outside.replace('+', "%2B").replace('=', "%3D")
+            ))
+            .await;
+        assert_eq!(reply.status, 422, "{outside}");
+    }
+}

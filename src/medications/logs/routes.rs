@@ -51,7 +51,7 @@ fn saved(write: Result<LogWrite, DbError>) -> ApiResult<MedicationLog> {
         ("to" = Option<Timestamp>, Query, description = "Only logs taken before this time (RFC 3339)"),
         ("medication_id" = Option<Id>, Query, description = "Only logs of this medication"),
         ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
-        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
+        ("cursor" = Option<crate::pagination::Cursor>, Query, description = "The previous page's `next_cursor`"),
     ),
     responses(
         (status = 200, description = "A page of logs, newest first (by `taken_at`, then id)", body = Page<MedicationLog>),

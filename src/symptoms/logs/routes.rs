@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ("to" = Option<Timestamp>, Query, description = "Only logs that started before this instant"),
         ("symptom_type_id" = Option<Id>, Query, description = "Only logs of this symptom type"),
         ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
-        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
+        ("cursor" = Option<crate::pagination::Cursor>, Query, description = "The previous page's `next_cursor`"),
     ),
     responses(
         (status = 200, description = "A page of symptom logs", body = Page<SymptomLog>),

@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/symptom-types", operation_id = "list_symptom_types", tag = "symptom-types", security(("session" = [])),
     params(
         ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) types; both when absent"),
-        ("q" = Option<String>, Query, description = "Case-insensitive part of the name", example = "head"),
+        ("q" = Option<String>, Query, description = "Case-insensitive part of the name", example = "head", max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
     ),
     responses(
         (status = 200, description = "Symptom types ordered by name", body = Items<SymptomType>),
