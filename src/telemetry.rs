@@ -118,6 +118,10 @@ fn describe_all() {
         "db_pool_connections",
         "Database pool connections, by state."
     );
+    describe_gauge!(
+        "sqlite_wal_bytes",
+        "Size of SQLite's write-ahead log at the writer's last check (SQLite only)."
+    );
 
     // Zero-valued series, so every family is visible (with HELP and TYPE) from the first scrape.
     counter!("http_requests_total", "method" => "GET", "route" => "/health", "status" => "200")

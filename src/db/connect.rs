@@ -1,4 +1,4 @@
-use std::{str::FromStr, time::Duration};
+use std::str::FromStr;
 
 use sqlx::{
     migrate::Migrator,
@@ -6,7 +6,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Db, DbError, GroupWriter, ReaderPool, SqliteDb};
+use super::{Db, DbError, GroupWriter, ReaderPool, SqliteDb, wal};
 use crate::{config::Config, types::Timestamp};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -22,7 +22,12 @@ pub async fn connect(config: &Config) -> Result<Db, DbError> {
             // FULL: an acknowledged write survives a power cut, not only a process crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
+            .busy_timeout(wal::BUSY_TIMEOUT)
+            // The log file is cut back to this size whenever it starts again (see `wal`).
+            .pragma(
+                "journal_size_limit",
+                wal::JOURNAL_SIZE_LIMIT_BYTES.to_string(),
+            )
             .pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

@@ -24,7 +24,10 @@ use std::sync::{
 use sqlx::{Executor as _, Sqlite, SqliteConnection, SqlitePool, pool::PoolConnection};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
 
-use super::{DbError, commit_point, faults};
+use super::{
+    DbError, commit_point, faults,
+    wal::{WalKeeper, WalPolicy},
+};
 
 /// What a member of a group hears when the group is done.
 type Outcome = Result<(), Arc<DbError>>;
@@ -38,7 +41,6 @@ enum Unsettled {
     Savepoint,
 }
 
-#[derive(Default)]
 struct WriterState {
     /// The writer connection, checked out of its pool while a physical transaction is open
     /// (between groups it goes back, so that migrations and tests can use it).
@@ -48,6 +50,7 @@ struct WriterState {
     /// Whoever released a savepoint into the open transaction, waiting for its COMMIT.
     members: Vec<oneshot::Sender<Outcome>>,
     unsettled: Option<Unsettled>,
+    wal: WalKeeper,
 }
 
 struct Inner {
@@ -86,9 +89,20 @@ pub struct Savepoint<'g> {
 impl GroupWriter {
     /// Takes over `pool` (a pool of exactly one connection) and starts the committer task.
     pub fn new(pool: SqlitePool) -> Self {
+        Self::with_wal_policy(pool, WalPolicy::default())
+    }
+
+    pub fn with_wal_policy(pool: SqlitePool, wal: WalPolicy) -> Self {
+        let state = WriterState {
+            conn: None,
+            open: false,
+            members: Vec::new(),
+            unsettled: None,
+            wal: WalKeeper::new(wal),
+        };
         let inner = Arc::new(Inner {
             pool,
-            state: Arc::new(Mutex::new(WriterState::default())),
+            state: Arc::new(Mutex::new(state)),
             commit_requested: Notify::new(),
             closing: AtomicBool::new(false),
         });
@@ -295,10 +309,14 @@ async fn finish_group(state: &mut WriterState) {
     match run(connection(state), "COMMIT").await {
         Ok(()) => {
             state.open = false;
-            state.conn = None;
             for member in std::mem::take(&mut state.members) {
                 let _gone = member.send(Ok(()));
             }
+            // After the members heard: only the next group waits for the (rare, short) checkpoint.
+            if let Some(conn) = state.conn.as_deref_mut() {
+                state.wal.after_commit(conn).await;
+            }
+            state.conn = None;
         }
         Err(err) => {
             if !err.is_storage_fault() {

@@ -11,6 +11,7 @@ mod faults;
 mod group_commit;
 mod readers;
 mod snapshot;
+mod wal;
 
 pub use commit_point::{CommitPoint, commit_postgres};
 pub use connect::{connect, heartbeat, migrate, readiness};
@@ -19,6 +20,7 @@ pub use faults::{FaultWatch, HeartbeatStart, WriteHealth};
 pub use group_commit::{GroupWriter, Savepoint, WriterGuard};
 pub use readers::{Reader, ReaderPool};
 pub use snapshot::{Snapshot, SnapshotRow};
+pub use wal::WalPolicy;
 
 use sqlx::{PgConnection, PgPool, SqliteConnection};
 
