@@ -3167,6 +3167,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "duration_minutes": 90,
+                 *       "impact": 5,
+                 *       "notes": "Started after the early shift.",
+                 *       "severity": 7,
+                 *       "started_at": "2026-11-27T08:30:00.123Z",
+                 *       "symptom_type_id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SymptomLogInput"];
             };
         };
@@ -3273,6 +3283,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "duration_minutes": 120,
+                 *       "impact": 4,
+                 *       "notes": "Better after a nap.",
+                 *       "severity": 6
+                 *     }
+                 */
                 "application/json": components["schemas"]["SymptomLogPatch"];
             };
         };

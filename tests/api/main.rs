@@ -22,6 +22,7 @@ mod lookalikes;
 mod medication_logs;
 mod medications;
 mod openapi;
+mod openapi_examples;
 mod ordering;
 mod passport;
 mod passport_fixtures;

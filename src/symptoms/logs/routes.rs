@@ -58,7 +58,11 @@ async fn list_logs(
 
 /// Log a symptom.
 #[utoipa::path(post, path = "/api/v1/logs/symptoms", operation_id = "create_symptom_log", tag = "symptom-logs", security(("session" = [])),
-    request_body = SymptomLogBody,
+    // A whole example: one built from each field's own would send both `duration_minutes` and
+    // `ended_at`, which the server refuses.
+    request_body(content = SymptomLogBody, example = json!({
+        "symptom_type_id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c", "started_at": "2026-11-27T08:30:00.123Z",
+        "duration_minutes": 90, "severity": 7, "impact": 5, "notes": "Started after the early shift."})),
     responses(
         (status = 201, description = "The new log", body = SymptomLog),
     ))]
@@ -94,7 +98,8 @@ async fn get_log(
 /// Change a symptom log (JSON Merge Patch; the duration rules of creation apply).
 #[utoipa::path(patch, path = "/api/v1/logs/symptoms/{id}", operation_id = "update_symptom_log", tag = "symptom-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
-    request_body = SymptomLogPatchBody,
+    request_body(content = SymptomLogPatchBody, example = json!({
+        "duration_minutes": 120, "severity": 6, "impact": 4, "notes": "Better after a nap."})),
     responses(
         (status = 200, description = "The updated log", body = SymptomLog),
     ))]
