@@ -93,9 +93,18 @@ def api(port, method, path, body=None, cookie=None, expect=(200, 201, 204)):
     return data, cookies
 
 
-def register(port, email):
-    _, cookies = api(port, "POST", "/auth/register", {"email": email, "password": PASSWORD, "timezone": "Europe/Berlin"})
+def register(port, email, timezone="Europe/Berlin"):
+    _, cookies = api(port, "POST", "/auth/register", {"email": email, "password": PASSWORD, "timezone": timezone})
     return cookies[0].split(";")[0]
+
+
+def spread_symptom_bodies(type_id, days=365):
+    """One symptom-log body per past day (an hour before now, minus whole days), sent in turn, so a
+    write flood keeps every day far below the daily limit of 1 000 logs however long it runs."""
+    now = time.time()
+    return [{"symptom_type_id": type_id, "severity": 1 + d % 10,
+             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 3600 - d * 86400))}
+            for d in range(1, days + 1)]
 
 
 def seed_diary(port, cookie):
@@ -180,10 +189,16 @@ def bulk_symptom_logs(database_url, user_id, type_ids, count, days=365):
     """Symptom logs spread evenly over the last `days` days, straight into the store."""
     now_ms = int(time.time() * 1000)
     step = days * 86_400_000 // count
+    insert_symptom_logs(database_url, [(user_id, type_ids[i % len(type_ids)], now_ms - 3_600_000 - i * step) for i in range(count)])
+
+
+def insert_symptom_logs(database_url, logs):
+    """Inserts symptom logs given as (user id, symptom type id, started_at in ms)."""
+    now_ms = int(time.time() * 1000)
     rows = []
-    for i in range(count):
+    for i, (user_id, type_id, started_ms) in enumerate(logs):
         notes = "Woke up with it; better after a walk." if i % 5 == 0 else None
-        rows.append((str(uuid.uuid4()), user_id, type_ids[i % len(type_ids)], now_ms - 3_600_000 - i * step, 1 + (i * 7) % 10, 5, notes, now_ms, now_ms))
+        rows.append((str(uuid.uuid4()), user_id, type_id, started_ms, 1 + (i * 7) % 10, 5, notes, now_ms, now_ms))
     columns = "id, user_id, symptom_type_id, started_at, severity, impact, notes, created_at, updated_at"
     if database_url.startswith("sqlite"):
         db = sqlite3.connect(database_url.split("://", 1)[1])
@@ -315,13 +330,32 @@ def main():
     # diary rather than the tens of thousands of logs this scenario adds to one day.
     writer = register(port, "bench-writer@example.com")
     (writer_type,) = (api(port, "POST", "/api/v1/symptom-types", {"name": "Headache"}, writer)[0]["id"],)
-    run("(c) POST /api/v1/logs/symptoms", "/api/v1/logs/symptoms", cookie=writer, method="POST", body={"symptom_type_id": writer_type, "severity": 4})
+    run("(c) POST /api/v1/logs/symptoms", "/api/v1/logs/symptoms", cookie=writer, method="POST", bodies=spread_symptom_bodies(writer_type))
     run("(h) GET /metrics", "/metrics")
     dosing, doses_path = seed_doses(port, url, "bench-doses@example.com")
     doses = run("(i) GET /api/v1/doses, 92 days of 10 meds x 4 a day", doses_path, cookie=dosing)
     one_client = measured(doses_path, 1, cookie=dosing)
     one_client["name"] = "(i) the same, one client"
     results.append(one_client)
+
+    # (k) A day at the daily limit (1 000 medication and 1 000 symptom logs today, and yesterday
+    # too, which feel compares with) against an ordinary diary's day, for the landing screen.
+    ordinary = register(port, "bench-ordinary@example.com", "UTC")
+    seed_diary(port, ordinary)
+    full = register(port, "bench-full-day@example.com", "UTC")
+    full_meds, full_types = seed_diary(port, full)
+    (full_id,) = sql(url, "SELECT id FROM users WHERE email = ?", ("bench-full-day@example.com",))[0]
+    now_ms = int(time.time() * 1000)
+    since_midnight = now_ms % 86_400_000
+    times = [now_ms - 60_000 - i * max(since_midnight - 120_000, 0) // 1000 for i in range(1000)]
+    times += [t - 86_400_000 for t in times]
+    insert_symptom_logs(url, [(full_id, full_types[i % 3], t) for i, t in enumerate(times)])
+    insert_logs(url, [(full_id, full_meds[i % 4], t) for i, t in enumerate(times)])
+    heavy = {}
+    for path in ("/api/v1/summary", "/api/v1/feel-vs-yesterday"):
+        what = path.rsplit("/", 1)[1]
+        heavy[what] = (run(f"(k) GET {path}, an ordinary day", path, cookie=ordinary),
+                       run(f"(k) GET {path}, a full day (1000+1000 logs)", path, cookie=full))
 
     # (g) Login is Argon2-bound: its ceiling is cores / single-hash time. The single-hash time is
     # the latency of one login with nothing else running.
@@ -392,6 +426,8 @@ def main():
     total = (GROWTH_ACCOUNTS + 1) * GROWTH_LOGS
     print(f"growth: (b) p50 {small['p50']:.2f} ms with {GROWTH_LOGS} logs, {big['p50']:.2f} ms with {total} logs ({big['p50'] / max(small['p50'], 1e-9):.2f}x); p99 {small['p99']:.2f} → {big['p99']:.2f} ms")
     print(f"report over 366 days of 20 000 logs, one client: p50 {report['p50']:.1f} ms, p99 {report['p99']:.1f} ms (target < 200 ms)")
+    for what, (ordinary_day, full_day) in heavy.items():
+        print(f"{what}, a full day vs an ordinary one: {full_day['cpu_us'] / max(ordinary_day['cpu_us'], 1e-9):.2f}x the CPU per request, {ordinary_day['rps'] / max(full_day['rps'], 1e-9):.2f}x the time (target at most 2x)")
     print(f"memory: idle RSS {idle_rss / 1024:.1f} MiB, peak RSS {peak_rss / 1024:.1f} MiB")
     print(f"start-up to /health/ready on a migrated database: {startup * 1000:.0f} ms")
     errors = sum(r["errors"] for r in results) + during.get("errors", 0)

@@ -31,18 +31,28 @@ pub async fn two_days(
     user_id: Id,
     window: &TwoDays,
 ) -> Result<(DayLogs, DayLogs), DbError> {
-    // Both tallies in one statement: on SQLite every statement is a round trip to the connection's
-    // thread, and this one runs on every landing page.
-    const TALLIES: &str = "SELECT CASE WHEN taken_at >= $3 THEN 1 ELSE 0 END AS today, \
-         NULL AS symptom_type_id, NULL AS name, NULL AS name_key, COUNT(*) AS logs, \
-         COALESCE(SUM(effectiveness), 0) AS value_sum, COUNT(effectiveness) AS value_extra \
-         FROM medication_logs WHERE user_id = $1 AND taken_at >= $2 AND taken_at < $4 GROUP BY 1 \
+    // Both tallies of both days in one statement: on SQLite every statement is a round trip to
+    // the connection's thread, and this one runs on every landing page. Each part is a plain
+    // aggregate over one day's range of a covering index (migration 0007), walked per symptom type
+    // in name order so that no row is sorted: a day at the daily limit costs a scan of its own
+    // index entries and nothing more.
+    const TALLIES: &str = "\
+         SELECT 1 AS today, t.id AS symptom_type_id, t.name AS name, t.name_key AS name_key, \
+         COUNT(*) AS logs, SUM(l.severity) AS value_sum, MAX(l.severity) AS value_extra \
+         FROM symptom_types t JOIN symptom_logs l ON l.user_id = $1 \
+         AND l.symptom_type_id = t.id AND l.started_at >= $3 AND l.started_at < $4 \
+         WHERE t.user_id = $1 GROUP BY t.name_key, t.id, t.name \
          UNION ALL \
-         SELECT CASE WHEN l.started_at >= $3 THEN 1 ELSE 0 END, l.symptom_type_id, t.name, t.name_key, \
-         COUNT(*), COALESCE(SUM(l.severity), 0), MAX(l.severity) \
-         FROM symptom_logs l JOIN symptom_types t ON t.id = l.symptom_type_id AND t.user_id = l.user_id \
-         WHERE l.user_id = $1 AND l.started_at >= $2 AND l.started_at < $4 \
-         GROUP BY 1, l.symptom_type_id, t.name, t.name_key";
+         SELECT 0, t.id, t.name, t.name_key, COUNT(*), SUM(l.severity), MAX(l.severity) \
+         FROM symptom_types t JOIN symptom_logs l ON l.user_id = $1 \
+         AND l.symptom_type_id = t.id AND l.started_at >= $2 AND l.started_at < $3 \
+         WHERE t.user_id = $1 GROUP BY t.name_key, t.id, t.name \
+         UNION ALL \
+         SELECT 1, NULL, NULL, NULL, COUNT(*), COALESCE(SUM(effectiveness), 0), COUNT(effectiveness) \
+         FROM medication_logs WHERE user_id = $1 AND taken_at >= $3 AND taken_at < $4 \
+         UNION ALL \
+         SELECT 0, NULL, NULL, NULL, COUNT(*), COALESCE(SUM(effectiveness), 0), COUNT(effectiveness) \
+         FROM medication_logs WHERE user_id = $1 AND taken_at >= $2 AND taken_at < $3";
     let rows: Vec<DayTally> = read!(db, |conn| sqlx::query_as(TALLIES)
         .bind(user_id)
         .bind(window.yesterday_start)

@@ -1,19 +1,19 @@
-//! Response bodies written while they are sent: a producer task serializes records into chunks and
-//! hands them over a small bounded channel, so a response holds a few chunks in memory however
-//! large it is, and a client that reads slowly slows the producer down instead of piling up bytes.
+//! Large response bodies (the exports): a producer task serializes records into a spool file while
+//! the body sends that file as the client takes it. Memory stays at a chunk or two however large
+//! the document, and the producer's database snapshot closes as soon as it has read everything.
+
+use std::{fs::File, os::unix::fs::FileExt, sync::Arc};
 
 use axum::body::{Body, Bytes};
 use serde::Serialize;
 use thiserror::Error;
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 
 use crate::db::DbError;
 
-/// A chunk is sent once this many bytes are buffered.
+/// A chunk is written to the spool once this many bytes are buffered, and read back at most this
+/// many at a time.
 const CHUNK_BYTES: usize = 32 * 1024;
-/// Chunks waiting for the connection; with hyper's own write buffer this bounds what one response
-/// holds to a few hundred KiB.
-const CHANNEL_CHUNKS: usize = 4;
 
 #[derive(Debug, Error)]
 pub enum StreamError {
@@ -24,6 +24,8 @@ pub enum StreamError {
     Db(#[from] DbError),
     #[error("cannot serialize a record: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot spool the response: {0}")]
+    Spool(#[from] std::io::Error),
 }
 
 impl From<sqlx::Error> for StreamError {
@@ -32,39 +34,80 @@ impl From<sqlx::Error> for StreamError {
     }
 }
 
-enum Piece {
-    Bytes(Bytes),
-    /// The producer finished the document. A channel that closes without it (the producer failed
+/// How far the producer has got, as the sending side sees it.
+#[derive(Clone, Default)]
+struct Progress {
+    /// The spool file, once the producer has created it.
+    spool: Option<Arc<File>>,
+    /// Bytes of the document in the spool so far.
+    written: u64,
+    /// The producer finished the document. A producer that goes away without finishing (it failed
     /// or panicked) ends the body with an error, so the client sees a failed download rather than a
     /// truncated document that looks complete.
-    End,
+    finished: bool,
 }
 
-/// The producing end of a streamed body.
+/// The producing end of a spooled body.
 pub struct BodyWriter {
     buffer: Vec<u8>,
-    sender: mpsc::Sender<Piece>,
+    progress: watch::Sender<Progress>,
 }
 
 /// A body and the writer that fills it.
+///
+/// The producer writes the document into an unnamed temporary file as fast as the database
+/// yields it, and the body sends the file from its start as the client takes it. So the
+/// producer's database snapshot is open only as long as reading takes, never as long as a slow
+/// client takes (an open snapshot holds SQLite's write-ahead log back), and the response holds a
+/// chunk or two in memory however large it is.
 pub fn streamed_body() -> (BodyWriter, Body) {
-    let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
-    let chunks = futures_util::stream::unfold(Some(receiver), |receiver| async move {
-        let mut receiver = receiver?;
-        match receiver.recv().await {
-            Some(Piece::Bytes(bytes)) => Some((Ok(bytes), Some(receiver))),
-            Some(Piece::End) => None,
-            None => Some((
-                Err(std::io::Error::other("the response was cut short")),
-                None,
-            )),
+    let (progress, watcher) = watch::channel(Progress::default());
+    let chunks = futures_util::stream::unfold(Some((watcher, 0_u64)), |state| async move {
+        let (mut watcher, sent) = state?;
+        match next_chunk(&mut watcher, sent).await {
+            Ok(Some(chunk)) => {
+                let sent = sent + chunk.len() as u64;
+                Some((Ok(chunk), Some((watcher, sent))))
+            }
+            Ok(None) => None,
+            Err(err) => Some((Err(err), None)),
         }
     });
     let writer = BodyWriter {
         buffer: Vec::with_capacity(CHUNK_BYTES + 1024),
-        sender,
+        progress,
     };
     (writer, Body::from_stream(chunks))
+}
+
+/// The spooled bytes from `sent` on (waiting for the producer when it has not written them yet);
+/// `None` once the whole document is sent.
+async fn next_chunk(
+    watcher: &mut watch::Receiver<Progress>,
+    sent: u64,
+) -> Result<Option<Bytes>, std::io::Error> {
+    loop {
+        let progress = watcher.borrow_and_update().clone();
+        if let Some(spool) = progress.spool.filter(|_| progress.written > sent) {
+            let len = usize::try_from(progress.written - sent)
+                .map_or(CHUNK_BYTES, |n| n.min(CHUNK_BYTES));
+            // Allocated here rather than on the blocking thread, whose allocator arena would
+            // otherwise keep the memory of every chunk it ever read.
+            let mut chunk = vec![0; len];
+            let chunk = tokio::task::spawn_blocking(move || {
+                spool.read_exact_at(&mut chunk, sent).map(|()| chunk)
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            return Ok(Some(Bytes::from(chunk)));
+        }
+        if progress.finished {
+            return Ok(None);
+        }
+        if watcher.changed().await.is_err() {
+            return Err(std::io::Error::other("the response was cut short"));
+        }
+    }
 }
 
 impl BodyWriter {
@@ -73,37 +116,54 @@ impl BodyWriter {
         self.buffer.extend_from_slice(text.as_bytes());
     }
 
-    /// Appends one value as JSON, and sends a chunk when enough is buffered (waiting while the
-    /// client has not taken the previous ones).
+    /// Appends one value as JSON, and spools a chunk when enough is buffered.
     pub async fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), StreamError> {
         serde_json::to_writer(&mut self.buffer, value)?;
         if self.buffer.len() >= CHUNK_BYTES {
-            self.send_buffer().await?;
+            self.spool_buffer().await?;
         }
         Ok(())
     }
 
-    /// Sends what is buffered and marks the body complete.
+    /// Spools what is buffered and marks the body complete.
     pub async fn finish(mut self) -> Result<(), StreamError> {
-        self.send_buffer().await?;
-        self.sender
-            .send(Piece::End)
-            .await
-            .map_err(|_| StreamError::ClientGone)
+        self.spool_buffer().await?;
+        self.progress
+            .send_modify(|progress| progress.finished = true);
+        Ok(())
     }
 
-    async fn send_buffer(&mut self) -> Result<(), StreamError> {
+    async fn spool_buffer(&mut self) -> Result<(), StreamError> {
+        // Nobody will read the rest: stop reading the database for it.
+        if self.progress.is_closed() {
+            return Err(StreamError::ClientGone);
+        }
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::replace(
-            &mut self.buffer,
-            Vec::with_capacity(CHUNK_BYTES + 1024),
-        ));
-        self.sender
-            .send(Piece::Bytes(chunk))
+        let (spool, offset) = {
+            let progress = self.progress.borrow();
+            (progress.spool.clone(), progress.written)
+        };
+        let spool = match spool {
+            Some(spool) => spool,
+            None => Arc::new(
+                tokio::task::spawn_blocking(tempfile::tempfile)
+                    .await
+                    .map_err(std::io::Error::other)??,
+            ),
+        };
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES + 1024));
+        let len = chunk.len() as u64;
+        let file = spool.clone();
+        tokio::task::spawn_blocking(move || file.write_all_at(&chunk, offset))
             .await
-            .map_err(|_| StreamError::ClientGone)
+            .map_err(std::io::Error::other)??;
+        self.progress.send_modify(|progress| {
+            progress.spool = Some(spool);
+            progress.written = offset + len;
+        });
+        Ok(())
     }
 }
 
@@ -175,5 +235,27 @@ mod tests {
             writer.value(&long).await,
             Err(StreamError::ClientGone)
         ));
+    }
+
+    #[tokio::test]
+    async fn the_producer_finishes_before_a_client_that_has_not_read_anything() {
+        let (mut writer, body) = streamed_body();
+        let producer = tokio::spawn(async move {
+            for n in 0..200_000 {
+                writer.value(&n).await?;
+                writer.raw(" ");
+            }
+            writer.finish().await
+        });
+        // Several MiB, far more than any socket or channel would take without a reader.
+        tokio::time::timeout(std::time::Duration::from_secs(30), producer)
+            .await
+            .expect("the producer does not wait for the client")
+            .expect("the producer")
+            .expect("finished");
+        let bytes = body.collect().await.expect("a complete body").to_bytes();
+        let text = std::str::from_utf8(&bytes).expect("text");
+        assert_eq!(text.split_whitespace().count(), 200_000);
+        assert!(text.starts_with("0 1 2 ") && text.ends_with("199999 "));
     }
 }

@@ -1,4 +1,4 @@
-//! Exports stream: a client that stops reading one is cut after `REQUEST_TIMEOUT_SECS` without
+//! Exports stream (through a temporary file): a client that stops reading one is cut after `REQUEST_TIMEOUT_SECS` without
 //! progress, and neither the stalled responses nor their cut-off leave memory behind. Measured on
 //! the real binary (its resident set size), with 100 000 logs in the account.
 
