@@ -208,7 +208,7 @@ pub fn with_layers(state: &AppState, routes: Router) -> Router {
 
     // Outermost first: request id → metrics → problem safety net → headers/CORS/origin →
     // rate limit → body limit and media type → storage fault watch → timeout → panic catcher →
-    // session → handler.
+    // session → per-account rate limit → handler.
     routes.layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(http::request_id::layer))
@@ -239,7 +239,11 @@ pub fn with_layers(state: &AppState, routes: Router) -> Router {
                 http::timeout::layer,
             ))
             .layer(CatchPanicLayer::custom(panic_response))
-            .layer(sessions),
+            .layer(sessions)
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                http::rate_limit::per_account,
+            )),
     )
 }
 

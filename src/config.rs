@@ -30,6 +30,8 @@ pub struct RateLimits {
     pub login_per_min: u32,
     pub register_per_min: u32,
     pub demo_per_min: u32,
+    /// Signed-in requests under `/api/v1`, per account.
+    pub account_per_min: u32,
 }
 
 #[derive(Clone)]
@@ -156,6 +158,7 @@ impl Config {
                 login_per_min: reader.number("RATE_LIMIT_LOGIN_PER_MIN", 10, 1, 1_000_000)?,
                 register_per_min: reader.number("RATE_LIMIT_REGISTER_PER_MIN", 5, 1, 1_000_000)?,
                 demo_per_min: reader.number("RATE_LIMIT_DEMO_PER_MIN", 3, 1, 1_000_000)?,
+                account_per_min: reader.number("RATE_LIMIT_ACCOUNT_PER_MIN", 1200, 1, 1_000_000)?,
             },
             cors_allowed_origins,
             trust_forwarded_for: reader.boolean("TRUST_FORWARDED_FOR", false)?,
@@ -364,6 +367,7 @@ mod tests {
             ("RATE_LIMIT_LOGIN_PER_MIN", "7"),
             ("RATE_LIMIT_REGISTER_PER_MIN", "8"),
             ("RATE_LIMIT_DEMO_PER_MIN", "9"),
+            ("RATE_LIMIT_ACCOUNT_PER_MIN", "11"),
             (
                 "CORS_ALLOWED_ORIGINS",
                 " https://a.example , https://B.example/ ",
@@ -394,9 +398,10 @@ mod tests {
             (
                 limits.login_per_min,
                 limits.register_per_min,
-                limits.demo_per_min
+                limits.demo_per_min,
+                limits.account_per_min
             ),
-            (7, 8, 9)
+            (7, 8, 9, 11)
         );
         assert_eq!(
             config.cors_allowed_origins,
@@ -430,9 +435,10 @@ mod tests {
             (
                 limits.login_per_min,
                 limits.register_per_min,
-                limits.demo_per_min
+                limits.demo_per_min,
+                limits.account_per_min
             ),
-            (10, 5, 3)
+            (10, 5, 3, 1200)
         );
         assert!(!config.trust_forwarded_for);
         assert_eq!(config.public_origin, None);

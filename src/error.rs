@@ -8,7 +8,7 @@ use serde::Serialize;
 use thiserror::Error;
 use utoipa::ToSchema;
 
-use crate::{db::DbError, http::request_id};
+use crate::{db::DbError, http::request_id, limits::LimitReached};
 
 /// One problem with one input field, listed in a 422's `errors`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -61,6 +61,10 @@ pub enum ApiError {
         field: &'static str,
         detail: String,
     },
+    /// `quota_exceeded` (the account holds its quota of a collection) or `daily_limit_reached`
+    /// (the log's day holds its quota of logs), naming the collection or the time field.
+    #[error("{0}")]
+    LimitReached(LimitReached),
     #[error("the request body is not valid JSON: {0}")]
     MalformedJson(String),
     #[error("request bodies must be sent as application/json")]
@@ -113,7 +117,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Validation(_) | Self::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Rule { .. } | Self::LimitReached(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -135,6 +141,8 @@ impl ApiError {
         match self {
             Self::Validation(_) => "validation_failed",
             Self::Rule { code, .. } | Self::Conflict { code, .. } => code,
+            Self::LimitReached(LimitReached::Quota { .. }) => "quota_exceeded",
+            Self::LimitReached(LimitReached::Daily { .. }) => "daily_limit_reached",
             Self::MalformedJson(_) => "malformed_json",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
@@ -169,6 +177,13 @@ impl ApiError {
         match self {
             Self::Validation(errors) => Some(errors.clone()),
             Self::Rule { field, detail, .. } => Some(vec![FieldError::new(*field, detail.clone())]),
+            Self::LimitReached(limit) => {
+                let field = match limit {
+                    LimitReached::Quota { collection, .. } => collection.name(),
+                    LimitReached::Daily { kind } => kind.time_field(),
+                };
+                Some(vec![FieldError::new(field, limit.to_string())])
+            }
             _ => None,
         }
     }
@@ -262,6 +277,7 @@ impl From<DbError> for ApiError {
                 },
                 _ => Self::internal(DbError::Unique { table }),
             },
+            DbError::Limit(limit) => Self::LimitReached(limit),
             DbError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");
                 Self::Unavailable

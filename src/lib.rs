@@ -13,6 +13,7 @@ pub mod fhir;
 pub mod health;
 pub mod http;
 pub mod input;
+pub mod limits;
 pub mod medications;
 pub mod openapi;
 pub mod pagination;

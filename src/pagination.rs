@@ -169,8 +169,11 @@ impl PageQuery {
         if let Some(cursor) = cursor {
             let at = self.arg(Arg::At(cursor.at));
             let id = self.arg(Arg::Id(cursor.id));
+            // The first condition alone bounds the index range, so the walk starts at the
+            // cursor (an OR of the two would be a filter over everything before it); the second
+            // settles ties.
             self.push(&format!(
-                "AND (l.{time} < {at} OR (l.{time} = {at} AND l.id < {id}))"
+                "AND l.{time} <= {at} AND (l.{time} < {at} OR l.id < {id})"
             ));
         }
         let limit = self.arg(Arg::Count(limit.saturating_add(1)));
@@ -180,6 +183,19 @@ impl PageQuery {
 
     pub fn sql(&self) -> &str {
         &self.sql
+    }
+
+    /// Each placeholder's PostgreSQL type and value as an SQL literal, in order: what a plan test
+    /// needs to `PREPARE` the query and `EXPLAIN EXECUTE` it as a prepared statement is run.
+    pub fn parameters(&self) -> Vec<(&'static str, String)> {
+        self.args
+            .iter()
+            .map(|arg| match *arg {
+                Arg::Id(id) => ("uuid", format!("'{id}'")),
+                Arg::At(at) => ("timestamptz", format!("'{at}'")),
+                Arg::Count(n) => ("bigint", n.to_string()),
+            })
+            .collect()
     }
 
     /// Binds the values, in placeholder order, to `query` (made from [`Self::sql`]).

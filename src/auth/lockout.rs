@@ -14,7 +14,7 @@ use sha2::Sha256;
 use super::email::Email;
 use crate::{
     config::Config,
-    db::{Db, DbError, read, run},
+    db::{Conn, Db, DbError, read, run},
     error::ApiError,
     types::{Id, Timestamp},
 };
@@ -59,6 +59,28 @@ fn locked_until(until: Timestamp, now: Timestamp) -> Option<Locked> {
     (remaining_ms > 0).then(|| Locked {
         retry_after_secs: u64::try_from(remaining_ms).unwrap_or(0).div_ceil(1000),
     })
+}
+
+async fn drop_reservation(tx: &mut Conn<'_>, reservation: Id) -> Result<(), DbError> {
+    run!(tx, |conn| sqlx::query(
+        "DELETE FROM login_attempts WHERE id = $1"
+    )
+    .bind(reservation)
+    .execute(conn)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+async fn forget_failures(tx: &mut Conn<'_>, email_key: &str) -> Result<(), DbError> {
+    run!(tx, |conn| sqlx::query(
+        "DELETE FROM login_failures WHERE email_key = $1"
+    )
+    .bind(email_key)
+    .execute(conn)
+    .await?
+    .rows_affected());
+    Ok(())
 }
 
 fn millis(duration: Duration) -> i64 {
@@ -201,20 +223,8 @@ impl Lockout {
         reservation: Id,
     ) -> Result<(), DbError> {
         db.transaction(async |tx| -> Result<(), DbError> {
-            run!(tx, |conn| sqlx::query(
-                "DELETE FROM login_attempts WHERE id = $1"
-            )
-            .bind(reservation)
-            .execute(conn)
-            .await?
-            .rows_affected());
-            run!(tx, |conn| sqlx::query(
-                "DELETE FROM login_failures WHERE email_key = $1"
-            )
-            .bind(email_key)
-            .execute(conn)
-            .await?
-            .rows_affected());
+            drop_reservation(tx, reservation).await?;
+            forget_failures(tx, email_key).await?;
             Ok(())
         })
         .await
@@ -235,13 +245,7 @@ impl Lockout {
                 .bind(email_key)
                 .fetch_one(conn)
                 .await?);
-            run!(tx, |conn| sqlx::query(
-                "DELETE FROM login_attempts WHERE id = $1"
-            )
-            .bind(reservation)
-            .execute(conn)
-            .await?
-            .rows_affected());
+            drop_reservation(tx, reservation).await?;
             if let Some(locked) = until.and_then(|u| locked_until(u, now)) {
                 return Ok(Checked::Refused(locked));
             }
@@ -273,13 +277,7 @@ impl Lockout {
             .await?
             .rows_affected());
             // The next lock counts only failures made after this one ends.
-            run!(tx, |conn| sqlx::query(
-                "DELETE FROM login_failures WHERE email_key = $1"
-            )
-            .bind(email_key)
-            .execute(conn)
-            .await?
-            .rows_affected());
+            forget_failures(tx, email_key).await?;
             Ok(locked_until(until, now).map_or(Checked::Wrong, Checked::LockStarted))
         })
         .await
@@ -288,13 +286,7 @@ impl Lockout {
     /// Gives a reservation back unsettled: the check itself failed (not the password).
     async fn release(&self, db: &Db, reservation: Id) -> Result<(), DbError> {
         db.transaction(async |tx| -> Result<(), DbError> {
-            run!(tx, |conn| sqlx::query(
-                "DELETE FROM login_attempts WHERE id = $1"
-            )
-            .bind(reservation)
-            .execute(conn)
-            .await?
-            .rows_affected());
+            drop_reservation(tx, reservation).await?;
             Ok(())
         })
         .await

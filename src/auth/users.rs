@@ -134,6 +134,8 @@ const ACCOUNT_TABLES: &[&str] = &[
     "symptom_types",
     "conditions",
     "doctors",
+    // Last of the counted tables: deleting them above updated these counts.
+    "account_usage",
     "sessions",
 ];
 

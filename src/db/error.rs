@@ -4,6 +4,7 @@ use sqlx::error::ErrorKind;
 use thiserror::Error;
 
 use super::faults;
+use crate::limits::LimitReached;
 
 /// A database failure, classified so that the HTTP edge can map it in one place.
 #[derive(Debug, Error)]
@@ -31,6 +32,10 @@ pub enum DbError {
     /// The group commit this write had joined did not commit: none of its writes are stored.
     #[error("the group commit failed")]
     GroupFailed(#[source] Arc<DbError>),
+    /// Not a failure of the database: the write would pass a quota or the daily limit, checked
+    /// in its transaction. Nothing was written.
+    #[error(transparent)]
+    Limit(#[from] LimitReached),
     #[error("database error")]
     Other(#[source] sqlx::Error),
 }

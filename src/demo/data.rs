@@ -549,6 +549,36 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_data_fits_a_demo_accounts_quotas_and_days_for_every_seed() {
+        use crate::limits::{DAILY_LOGS, quota::DEMO_LOGS};
+        let now = at("2026-11-27T15:04:05.123Z");
+        for seed in SEEDS {
+            let data = generate(seed, now);
+            let medication_logs: Vec<_> = data
+                .medications
+                .iter()
+                .flat_map(|m| m.logs.iter().map(|l| l.taken_at))
+                .collect();
+            let symptom_logs: Vec<_> = data
+                .symptom_types
+                .iter()
+                .flat_map(|t| t.logs.iter().map(|l| l.started_at))
+                .collect();
+            for times in [&medication_logs, &symptom_logs] {
+                // Room to spare: a visitor should be able to try logging.
+                assert!((times.len() as i64) < DEMO_LOGS / 2, "seed {seed}");
+                let busiest = times
+                    .iter()
+                    .map(|t| times.iter().filter(|u| day_of(**u) == day_of(*t)).count())
+                    .max()
+                    .unwrap_or(0);
+                // The demo's time zone is UTC, so its days are the UTC days.
+                assert!((busiest as i64) < DAILY_LOGS, "seed {seed}");
+            }
+        }
+    }
+
+    #[test]
     fn the_same_seed_and_instant_give_the_same_data() {
         let now = at("2026-11-27T15:04:05.123Z");
         assert_eq!(generate(42, now), generate(42, now));

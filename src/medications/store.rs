@@ -4,6 +4,7 @@ use super::model::{Medication, MedicationInput, MedicationPatch};
 use crate::{
     db::{Conn, Db, DbError, read, run},
     input::name_key,
+    limits::quota::{self, Collection},
     schedules::store as schedules,
     types::{Id, Timestamp},
 };
@@ -66,6 +67,7 @@ pub async fn insert(
     user_id: Id,
     new: &MedicationInput,
 ) -> Result<Medication, DbError> {
+    quota::ensure_room(tx, user_id, Collection::Medications).await?;
     let sql = format!(
         "INSERT INTO medications (id, user_id, name, name_key, dosage, form, purpose, frequency, \
          prescribing_doctor_id, condition_id, notes, active, created_at, updated_at) \

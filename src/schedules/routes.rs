@@ -6,7 +6,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     model::{Schedule, ScheduleFields, ScheduleInput, SchedulePatch, SchedulePatchInput},
     service,
-    store::{self, QUOTA, Written},
+    store::{self, Written},
 };
 use crate::{
     auth::CurrentUser,
@@ -39,11 +39,6 @@ fn saved(written: Written) -> ApiResult<Schedule> {
             detail: "another schedule of this medication covers one of these dates".into(),
         }),
         Written::Invalid(invalid) => Err(invalid),
-        Written::QuotaExceeded => Err(ApiError::Rule {
-            code: "quota_exceeded",
-            field: "schedules",
-            detail: format!("an account holds at most {QUOTA} schedules"),
-        }),
     }
 }
 

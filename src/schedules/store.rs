@@ -11,11 +11,9 @@ use super::model::{
 use crate::{
     db::{Conn, Db, DbError, read, run},
     error::ApiError,
+    limits::quota::{self, Collection},
     types::{Date, Id, Timestamp},
 };
-
-/// At most this many schedules per account.
-pub const QUOTA: i64 = 100;
 
 const COLUMNS: &str = "id, medication_id, times, days_of_week, starts_on, ends_on, dose_amount, \
     dose_unit, created_at, updated_at";
@@ -32,7 +30,6 @@ pub enum Written {
     NotFound,
     MedicationInactive,
     Overlap,
-    QuotaExceeded,
     /// The patched schedule breaks a field rule (its dates, judged together).
     Invalid(ApiError),
 }
@@ -92,7 +89,7 @@ pub async fn for_planning(db: &Db, user_id: Id) -> Result<Vec<PlanRow>, DbError>
 }
 
 /// A schedule row with its medication's name and last deactivation, for planning. An account
-/// holds at most [`QUOTA`] schedules, so reading them all is one small query.
+/// holds at most [`quota::SCHEDULES`] schedules, so reading them all is one small query.
 #[derive(sqlx::FromRow)]
 pub struct PlanRow {
     #[sqlx(flatten)]
@@ -143,7 +140,6 @@ pub async fn insert(
     medication_id: Id,
     new: &ScheduleFields,
 ) -> Result<Written, DbError> {
-    const COUNT: &str = "SELECT COUNT(*) FROM schedules WHERE user_id = $1";
     let insert = format!(
         "INSERT INTO schedules (id, user_id, medication_id, times, days_of_week, starts_on, \
          ends_on, dose_amount, dose_unit, created_at, updated_at) \
@@ -154,13 +150,7 @@ pub async fn insert(
         Some(false) => return Ok(Written::MedicationInactive),
         Some(true) => {}
     }
-    let count: i64 = run!(tx, |conn| sqlx::query_scalar(COUNT)
-        .bind(user_id)
-        .fetch_one(conn)
-        .await?);
-    if count >= QUOTA {
-        return Ok(Written::QuotaExceeded);
-    }
+    quota::ensure_room(tx, user_id, Collection::Schedules).await?;
     let id = Id::new();
     if overlaps(tx, user_id, medication_id, id, new.days()).await? {
         return Ok(Written::Overlap);

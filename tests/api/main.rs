@@ -3,12 +3,14 @@
 mod helpers;
 
 mod account;
+mod account_rate_limit;
 mod audit;
 mod auth;
 mod basics;
 mod cli;
 mod concurrent_patches;
 mod conditions;
+mod daily_limit;
 mod deletion_race;
 mod demo;
 mod docs;
@@ -27,7 +29,9 @@ mod ordering;
 mod passport;
 mod passport_fixtures;
 mod password_budget;
+mod plans;
 mod protocol;
+mod quotas;
 mod records;
 mod rekey;
 mod reliability;

@@ -313,3 +313,95 @@ pub fn ids_of(list: &Value) -> Vec<String> {
         .map(|item| item["id"].as_str().expect("an id").to_owned())
         .collect()
 }
+
+/// Which log table [`insert_logs`] writes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Logs {
+    Medication,
+    Symptom,
+}
+
+/// One log per instant in `times`, of the medication or symptom type `parent`, written straight
+/// to the database in one transaction: quick enough to fill a day or a quota. The database's
+/// own counters count them as they count any insert.
+pub async fn insert_logs(
+    app: &TestApp,
+    logs: Logs,
+    user_id: Id,
+    parent: Id,
+    times: &[medtracker::types::Timestamp],
+) {
+    let sql = match logs {
+        Logs::Medication => {
+            "INSERT INTO medication_logs (id, user_id, medication_id, taken_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4, $4)"
+        }
+        Logs::Symptom => {
+            "INSERT INTO symptom_logs (id, user_id, symptom_type_id, started_at, severity, impact, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 5, 5, $4, $4)"
+        }
+    };
+    in_transaction!(app, |tx| {
+        for at in times {
+            sqlx::query(sql)
+                .bind(Id::new())
+                .bind(user_id)
+                .bind(parent)
+                .bind(*at)
+                .execute(&mut *tx)
+                .await
+                .expect("a log");
+        }
+    });
+}
+
+/// `n` records of `table` (`medications`, `symptom_types`, `conditions` or `doctors`) named
+/// "`table` 0" onwards, written straight to the database in one transaction.
+pub async fn insert_named(app: &TestApp, table: &str, user_id: Id, n: usize) {
+    let sql = format!(
+        "INSERT INTO {table} (id, user_id, name, name_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)"
+    );
+    let now = medtracker::types::Timestamp::now();
+    in_transaction!(app, |tx| {
+        for i in 0..n {
+            let name = format!("{table} {i}");
+            sqlx::query(&sql)
+                .bind(Id::new())
+                .bind(user_id)
+                .bind(&name)
+                .bind(&name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .expect("a record");
+        }
+    });
+}
+
+/// What the database's counter says the account holds of `collection` (0 without a row).
+pub async fn counted(app: &TestApp, user_id: Id, collection: &str) -> i64 {
+    let sql = format!(
+        "SELECT COALESCE(MAX(used), 0) FROM account_usage \
+         WHERE CAST(user_id AS TEXT) = $1 AND collection = '{collection}'"
+    );
+    count_rows(app, &sql, &user_id.to_string()).await
+}
+
+/// Sets the database's counter of `collection` for the account, as if it held `used` records:
+/// for quotas too large to fill in a test.
+pub async fn set_counted(app: &TestApp, user_id: Id, collection: &str, used: i64) {
+    in_transaction!(app, |tx| {
+        let updated = sqlx::query(
+            "UPDATE account_usage SET used = $3 WHERE user_id = $1 AND collection = $2",
+        )
+        .bind(user_id)
+        .bind(collection)
+        .bind(used)
+        .execute(&mut *tx)
+        .await
+        .expect("the counter")
+        .rows_affected();
+        assert_eq!(updated, 1, "the account has a {collection} counter");
+    });
+}

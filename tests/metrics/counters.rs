@@ -182,6 +182,25 @@ async fn each_rate_limited_request_is_one_security_event() {
     assert_eq!(after - before, 2.0);
 }
 
+#[tokio::test]
+async fn each_request_over_an_accounts_limit_is_one_security_event() {
+    let app = serial_app(&[
+        ("RATE_LIMIT_ENABLED", "true"),
+        ("RATE_LIMIT_ACCOUNT_PER_MIN", "2"),
+    ])
+    .await;
+    let labels = [("event_type", "rate_limit"), ("severity", "low")];
+    let client = app.user().await;
+    let before = read(&app, "security_events_total", &labels).await;
+
+    for expected in [200, 200, 429, 429, 429] {
+        assert_eq!(client.get("/api/v1/me").await.status, expected);
+    }
+
+    let after = read(&app, "security_events_total", &labels).await;
+    assert_eq!(after - before, 3.0);
+}
+
 async fn created(client: &Client, path: &str, body: serde_json::Value) {
     let reply = client.post(path, &body).await;
     assert_eq!(reply.status, 201, "{path}: {}", reply.text);

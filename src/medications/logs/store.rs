@@ -3,15 +3,23 @@
 use super::model::{MedicationLog, MedicationLogInput, MedicationLogPatch};
 use crate::{
     db::{Conn, Db, DbError, read, run},
+    limits::{
+        LogKind, daily,
+        quota::{self, Collection},
+    },
     pagination::{Cursor, Page, PageQuery},
     types::{Id, Timestamp},
 };
 
-/// The medication's name comes from a join, so a renamed medication shows its new name.
-const SELECT: &str = "SELECT l.id, l.medication_id, m.name AS medication_name, l.taken_at, \
+/// The medication's name is looked up for each row returned, so a renamed medication shows its new
+/// name. A subquery rather than a join: ordered and limited, a page then walks the log index alone
+/// and stops after the page on both databases (PostgreSQL planned a join by reading and sorting the
+/// account's every log).
+const SELECT: &str = "SELECT l.id, l.medication_id, \
+    (SELECT m.name FROM medications m WHERE m.id = l.medication_id AND m.user_id = l.user_id) \
+    AS medication_name, l.taken_at, \
     l.dose_amount, l.dose_unit, l.effectiveness, l.side_effects, l.side_effect_severity, \
-    l.notes, l.created_at, l.updated_at \
-    FROM medication_logs l JOIN medications m ON m.id = l.medication_id AND m.user_id = l.user_id";
+    l.notes, l.created_at, l.updated_at FROM medication_logs l";
 
 /// Which logs a list shows; every bound is optional.
 #[derive(Clone, Debug, Default)]
@@ -32,11 +40,7 @@ pub async fn list_logs(
     limit: i64,
     cursor: Option<Cursor>,
 ) -> Result<Page<MedicationLog>, DbError> {
-    let query = PageQuery::new(SELECT, "taken_at", user_id)
-        .from(filter.from)
-        .to(filter.to)
-        .matching("medication_id", filter.medication_id)
-        .page(cursor, limit);
+    let query = page_query(user_id, filter, limit, cursor);
     let rows: Vec<MedicationLog> = read!(db, |conn| query
         .bind(sqlx::query_as(query.sql()))
         .fetch_all(conn)
@@ -45,6 +49,20 @@ pub async fn list_logs(
         at: log.taken_at,
         id: log.id,
     }))
+}
+
+/// The query of one page (public so that the plan tests can ask the database how it runs it).
+pub fn page_query(
+    user_id: Id,
+    filter: &LogFilter,
+    limit: i64,
+    cursor: Option<Cursor>,
+) -> PageQuery {
+    PageQuery::new(SELECT, "taken_at", user_id)
+        .from(filter.from)
+        .to(filter.to)
+        .matching("medication_id", filter.medication_id)
+        .page(cursor, limit)
 }
 
 pub async fn find_log(db: &Db, user_id: Id, id: Id) -> Result<Option<MedicationLog>, DbError> {
@@ -86,12 +104,14 @@ pub async fn insert_log(
 }
 
 /// Writes a log of a medication the caller has vouched for (the account's own; active, or the
-/// log is history), and returns its id.
+/// log is history), and returns its id. The account's quota and the log's day must have room.
 pub async fn insert_row(
     tx: &mut Conn<'_>,
     user_id: Id,
     new: &MedicationLogInput,
 ) -> Result<Id, DbError> {
+    quota::ensure_room(tx, user_id, Collection::MedicationLogs).await?;
+    daily::ensure_room(tx, user_id, LogKind::Medication, new.taken_at, None).await?;
     let id = Id::new();
     run!(tx, |conn| sqlx::query(INSERT)
         .bind(id)
@@ -135,7 +155,7 @@ async fn by_id(tx: &mut Conn<'_>, user_id: Id, id: Id) -> Result<MedicationLog, 
 }
 
 /// Applies a merge patch to the row as it is inside the transaction, so that two concurrent
-/// patches of different fields both land. A log may stay with a medication that has since been
+/// patches of different fields both land. A log moved to another day needs room there. A log may stay with a medication that has since been
 /// deactivated, but may not be moved to an inactive one. A medication deleted by a concurrent
 /// request fails the foreign key (`DbError::ForeignKey`), which callers answer as
 /// [`LogWrite::MedicationNotFound`].
@@ -162,6 +182,10 @@ pub async fn update_log(
         return Ok(LogWrite::LogNotFound);
     };
     let next = patch.apply(&current);
+    if next.taken_at != current.taken_at {
+        let moved_from = Some(current.taken_at);
+        daily::ensure_room(tx, user_id, LogKind::Medication, next.taken_at, moved_from).await?;
+    }
     if next.medication_id != current.medication_id {
         match medication_state(tx, user_id, next.medication_id).await? {
             None => return Ok(LogWrite::MedicationNotFound),

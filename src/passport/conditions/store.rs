@@ -4,6 +4,7 @@ use super::model::{Condition, ConditionInput, ConditionPatch};
 use crate::{
     db::{Conn, Db, DbError, read, run},
     input::name_key,
+    limits::quota::{self, Collection},
     passport::links::store as links,
     types::{Id, Timestamp},
 };
@@ -60,6 +61,7 @@ pub async fn insert(
     user_id: Id,
     new: &ConditionInput,
 ) -> Result<Condition, DbError> {
+    quota::ensure_room(tx, user_id, Collection::Conditions).await?;
     let sql = format!(
         "INSERT INTO conditions (id, user_id, name, name_key, status, diagnosed_on, notes, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"

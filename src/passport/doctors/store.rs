@@ -4,6 +4,7 @@ use super::model::{Doctor, DoctorInput, DoctorPatch};
 use crate::{
     db::{Conn, Db, DbError, read, run},
     input::name_key,
+    limits::quota::{self, Collection},
     passport::links::store as links,
     types::{Id, Timestamp},
 };
@@ -55,6 +56,7 @@ async fn find_in(
 }
 
 pub async fn insert(tx: &mut Conn<'_>, user_id: Id, new: &DoctorInput) -> Result<Doctor, DbError> {
+    quota::ensure_room(tx, user_id, Collection::Doctors).await?;
     let sql = format!(
         "INSERT INTO doctors (id, user_id, name, name_key, specialty, phone, email, address, notes, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {COLUMNS}"

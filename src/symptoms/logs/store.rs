@@ -7,14 +7,22 @@ use super::model::{
 use crate::{
     db::{Conn, Db, DbError, read, run},
     error::ApiError,
+    limits::{
+        LogKind, daily,
+        quota::{self, Collection},
+    },
     pagination::{Cursor, Page, PageQuery},
     symptoms::types::store as type_store,
     types::{Id, Timestamp},
 };
 
-const SELECT: &str = "SELECT l.id, l.symptom_type_id, t.name AS symptom_name, l.started_at, \
+/// The type's name is looked up for each row returned (a subquery rather than a join, so that an
+/// ordered and limited page walks the log index alone and stops after the page).
+const SELECT: &str = "SELECT l.id, l.symptom_type_id, \
+     (SELECT t.name FROM symptom_types t WHERE t.id = l.symptom_type_id AND t.user_id = l.user_id) \
+     AS symptom_name, l.started_at, \
      l.ended_at, l.duration_minutes, l.severity, l.impact, l.notes, l.created_at, l.updated_at \
-     FROM symptom_logs l JOIN symptom_types t ON t.id = l.symptom_type_id AND t.user_id = l.user_id";
+     FROM symptom_logs l";
 
 /// The account's logs, newest first by `started_at` then id, `limit` per page, starting after
 /// `cursor` (the last item of the previous page).
@@ -25,17 +33,27 @@ pub async fn list_logs(
     limit: i64,
     cursor: Option<Cursor>,
 ) -> Result<Page<SymptomLog>, DbError> {
-    let query = PageQuery::new(SELECT, "started_at", user_id)
-        .from(filter.from)
-        .to(filter.to)
-        .matching("symptom_type_id", filter.symptom_type_id)
-        .page(cursor, limit);
+    let query = page_query(user_id, filter, limit, cursor);
     let rows: Vec<SymptomLogRow> = read!(db, |conn| query
         .bind(sqlx::query_as(query.sql()))
         .fetch_all(conn)
         .await)?;
     let logs = rows.into_iter().map(SymptomLog::from).collect();
     Ok(Page::from_rows(logs, limit, SymptomLog::cursor))
+}
+
+/// The query of one page (public so that the plan tests can ask the database how it runs it).
+pub fn page_query(
+    user_id: Id,
+    filter: &LogFilter,
+    limit: i64,
+    cursor: Option<Cursor>,
+) -> PageQuery {
+    PageQuery::new(SELECT, "started_at", user_id)
+        .from(filter.from)
+        .to(filter.to)
+        .matching("symptom_type_id", filter.symptom_type_id)
+        .page(cursor, limit)
 }
 
 pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<SymptomLog>, DbError> {
@@ -82,11 +100,14 @@ pub async fn insert(
 }
 
 /// Writes a log of values already judged; `None` when the symptom type is not the account's own.
+/// The account's quota and the log's day must have room.
 pub async fn insert_values(
     tx: &mut Conn<'_>,
     user_id: Id,
     values: &LogValues,
 ) -> Result<Option<SymptomLog>, DbError> {
+    quota::ensure_room(tx, user_id, Collection::SymptomLogs).await?;
+    daily::ensure_room(tx, user_id, LogKind::Symptom, values.started_at, None).await?;
     // The type's owner is checked in the same statement, so no log can point at another account's
     // type; RETURNING answers with the stored row (and its type's name) in the same round trip.
     const INSERT: &str = "INSERT INTO symptom_logs (id, user_id, symptom_type_id, started_at, ended_at, \
@@ -113,7 +134,8 @@ pub async fn insert_values(
 }
 
 /// Applies a merge patch to the row as it is inside the transaction, so that two concurrent
-/// patches of different fields both land; `None` when the account has no such log.
+/// patches of different fields both land; `None` when the account has no such log. A log moved
+/// to another day needs room there.
 pub async fn update(
     tx: &mut Conn<'_>,
     user_id: Id,
@@ -131,7 +153,18 @@ pub async fn update(
         Some(type_id) => type_store::find_in(tx, user_id, type_id).await?,
         None => None,
     };
+    let moved_from = current.started_at;
     let values = patch.apply(current, new_type.as_ref())?;
+    if values.started_at != moved_from {
+        daily::ensure_room(
+            tx,
+            user_id,
+            LogKind::Symptom,
+            values.started_at,
+            Some(moved_from),
+        )
+        .await?;
+    }
     let updated = run!(tx, |conn| sqlx::query(UPDATE)
         .bind(id)
         .bind(user_id)

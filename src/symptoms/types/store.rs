@@ -4,6 +4,7 @@ use super::model::{SymptomType, SymptomTypeInput, SymptomTypePatch, TypeFilter};
 use crate::{
     db::{Conn, Db, DbError, read, run},
     input::name_key,
+    limits::quota::{self, Collection},
     types::{Id, Timestamp},
 };
 
@@ -71,6 +72,7 @@ pub async fn insert(
     user_id: Id,
     new: &SymptomTypeInput,
 ) -> Result<SymptomType, DbError> {
+    quota::ensure_room(tx, user_id, Collection::SymptomTypes).await?;
     let sql = format!(
         "INSERT INTO symptom_types (id, user_id, name, name_key, description, category, default_severity, default_impact, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {COLUMNS}"
