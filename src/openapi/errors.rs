@@ -3,7 +3,10 @@
 //! and the codes each operation answers beyond those its shape implies. [`super::conventions`]
 //! turns both into responses; route annotations declare only their successes.
 
-use crate::error::ApiError;
+use crate::{
+    error::ApiError,
+    limits::{Collection, LimitReached, LogKind},
+};
 
 /// An error code as the document shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -169,16 +172,13 @@ impl Code {
                 field: "symptom_type_id",
                 detail: "this symptom type is inactive: activate it before logging it".into(),
             },
-            QuotaExceeded => ApiError::Rule {
-                code: "quota_exceeded",
-                field: "medications",
-                detail: "an account holds at most 1000 medications".into(),
-            },
-            DailyLimitReached => ApiError::Rule {
-                code: "daily_limit_reached",
-                field: "taken_at",
-                detail: "this day already holds 1000 medication logs".into(),
-            },
+            QuotaExceeded => ApiError::LimitReached(LimitReached::Quota {
+                collection: Collection::Medications,
+                limit: Collection::Medications.limit(false),
+            }),
+            DailyLimitReached => ApiError::LimitReached(LimitReached::Daily {
+                kind: LogKind::Medication,
+            }),
             AccountLocked => ApiError::AccountLocked {
                 retry_after_secs: 840,
             },
