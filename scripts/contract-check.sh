@@ -87,6 +87,7 @@ status=$(curl -sS -o "$work/register.json" -w '%{http_code}' -X POST "$url/auth/
 (
     cd "$work"
     MEDTRACKER_EMAIL=$email MEDTRACKER_PASSWORD=$password \
+        SCHEMATHESIS_HOOKS="$root/.ci/schemathesis_hooks.py" \
         "$root/$st" --config-file "$root/.ci/schemathesis.toml" run "$url/openapi.json" \
         --checks all \
         --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" \

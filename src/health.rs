@@ -13,11 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{
-    db,
-    error::{ApiError, Problem},
-    state::AppState,
-};
+use crate::{db, error::ApiError, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -44,7 +40,6 @@ async fn live() -> Json<Health> {
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn ready(State(state): State<AppState>) -> Result<(StatusCode, Json<Health>), ApiError> {
     match tokio::time::timeout(Duration::from_secs(1), check(&state)).await {

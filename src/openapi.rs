@@ -16,6 +16,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::state::AppState;
 
 mod conventions;
+pub mod errors;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -2,15 +2,25 @@
 //! descending. The cursor is the (time, id) of the last item of a page, so a page costs the same
 //! however deep it is, and inserts between requests never shift a page (no OFFSET).
 
+use std::borrow::Cow;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Serialize;
 use sqlx::{Database, Encode, Type, query::QueryAs};
-use utoipa::ToSchema;
+use utoipa::{
+    PartialSchema, ToSchema,
+    openapi::{ObjectBuilder, RefOr, Schema},
+};
 
 use crate::types::{Id, Timestamp};
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
+
+/// The longest `cursor` the server reads; ours are about 70 characters.
+const MAX_CURSOR_LEN: usize = 128;
+/// The alphabet of a cursor: unpadded base64url.
+const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]+$";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
@@ -25,7 +35,7 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str) -> Option<Self> {
-        if raw.len() > 128 {
+        if raw.len() > MAX_CURSOR_LEN {
             return None;
         }
         let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
@@ -43,12 +53,36 @@ impl Cursor {
     }
 }
 
+/// A cursor as clients see it: the document declares its form, so that a request that fits the
+/// schema is never refused for its form (one that fits but was not made by this server still is).
+impl PartialSchema for Cursor {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some(
+                "Opaque; pass a page's `next_cursor` unchanged. A string of this form that no page \
+                 gave out is refused (422).",
+            ))
+            .min_length(Some(1))
+            .max_length(Some(MAX_CURSOR_LEN))
+            .pattern(Some(CURSOR_PATTERN))
+            .examples(["djE6MTc2NDIzMjIwMDAwMDowMTlhNmIyZS03YzFkLTdmM2EtOWI4ZS0yZDRjNmY4YTBiMWM"])
+            .into()
+    }
+}
+
+impl ToSchema for Cursor {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Cursor")
+    }
+}
+
 /// A page of a log list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next (older) page; `null` on the last page.
-    #[schema(example = "djE6MTc2NDIzMjIwMDAwMDowMTlhNmIyZS03YzFkLTdmM2EtOWI4ZS0yZDRjNmY4YTBiMWM")]
+    #[schema(value_type = Option<Cursor>)]
     pub next_cursor: Option<String>,
 }
 
@@ -214,6 +248,35 @@ mod tests {
             id: Id::new(),
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+    }
+
+    #[test]
+    fn the_declared_form_holds_every_cursor_the_server_gives_out() {
+        let alphabet = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        for (millis, id) in [
+            (i64::MIN, uuid::Uuid::nil()),
+            (-1, uuid::Uuid::max()),
+            (0, uuid::Uuid::now_v7()),
+            (i64::MAX, uuid::Uuid::max()),
+        ] {
+            let raw = Cursor {
+                at: Timestamp::from_millis(millis),
+                id: Id(id),
+            }
+            .encode();
+            assert!(!raw.is_empty() && raw.len() <= MAX_CURSOR_LEN, "{raw}");
+            assert!(raw.chars().all(alphabet), "{raw}");
+        }
+        assert_eq!(CURSOR_PATTERN, "^[A-Za-z0-9_-]+$");
+    }
+
+    #[test]
+    fn the_documented_example_is_a_cursor() {
+        let schema = serde_json::to_value(Cursor::schema()).expect("JSON");
+        let example = schema["examples"][0].as_str().expect("an example");
+        assert!(Cursor::decode(example).is_some());
+        assert_eq!(schema["minLength"], 1);
+        assert_eq!(schema["maxLength"], MAX_CURSOR_LEN);
     }
 
     #[test]

@@ -164,7 +164,7 @@ pub async fn metrics_route(State(state): State<AppState>, headers: HeaderMap) ->
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
-            // The scheme name is case-insensitive (RFC 9110 §11.1).
+            // HTTP auth scheme names are case-insensitive (RFC 9110), so `bearer` counts too.
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim());
         if !presented.is_some_and(|p| constant_time_eq(p.as_bytes(), token.as_bytes())) {

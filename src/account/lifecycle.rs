@@ -19,7 +19,7 @@ use crate::{
         session_store::end_sessions_of,
         users::{self, Credentials},
     },
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{
         client_ip::ClientIp,
         json::{JsonObject, OptionalJsonObject},
@@ -80,18 +80,13 @@ fn session_error(err: tower_sessions::session::Error) -> ApiError {
 }
 
 /// Change the password: this session continues under a new id, every other one ends.
+///
+/// A wrong `current_password` is 422 naming it and counts toward the email's lockout, like a
+/// failed sign-in; a weak `new_password` is 422 naming it.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "account", security(("session" = [])),
     request_body = PasswordChangeInput,
     responses(
         (status = 204, description = "Changed; the response sets a fresh `session` cookie and every other session of the account has ended"),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a wrong `current_password` (counts toward the lockout; a demo account has none) or a weak `new_password`", body = Problem, content_type = "application/problem+json"),
-        (status = 423, description = "`account_locked`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`: password checks draw on the sign-in budget of the client address", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn change_password(
     State(state): State<AppState>,
@@ -138,8 +133,6 @@ async fn change_password(
 #[utoipa::path(post, path = "/api/v1/me/logout-all", tag = "account", security(("session" = [])),
     responses(
         (status = 204, description = "Every session has ended; the cookie is cleared (`Max-Age=0`)"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn logout_all(
     State(state): State<AppState>,
@@ -157,18 +150,13 @@ async fn logout_all(
 }
 
 /// Delete the account with all its data and sessions, in one transaction.
+///
+/// A missing or wrong `password` is 422 naming it and counts toward the email's lockout, like a
+/// failed sign-in; every refusal leaves the account as it was.
 #[utoipa::path(post, path = "/api/v1/me/delete", tag = "account", security(("session" = [])),
     request_body(content = Option<DeleteAccountInput>, description = "`{\"password\": ...}`; a demo account sends an empty body or `{}`"),
     responses(
         (status = 204, description = "Deleted; the cookie is cleared (`Max-Age=0`)"),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a missing or wrong `password` (counts toward the lockout); nothing was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 423, description = "`account_locked`, with `Retry-After`; nothing was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`: password checks draw on the sign-in budget of the client address; nothing was deleted", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_account(
     State(state): State<AppState>,

@@ -14,7 +14,7 @@ use crate::{
         CurrentUser,
         users::{self, UserEnvelope},
     },
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{
         client_ip::ClientIp,
         json::JsonObject,
@@ -52,7 +52,6 @@ pub struct ProfilePatch {
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("session" = [])),
     responses(
         (status = 200, description = "The account", body = UserEnvelope),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_me(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<UserEnvelope>> {
     let user = users::find(&state.db, user.id)
@@ -66,12 +65,6 @@ async fn get_me(State(state): State<AppState>, user: CurrentUser) -> ApiResult<J
     request_body = ProfilePatch,
     responses(
         (status = 200, description = "The updated account", body = UserEnvelope),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_me(
     State(state): State<AppState>,
@@ -100,7 +93,6 @@ async fn update_me(
     responses(
         (status = 200, description = "The account's records, as an attachment named `medtracker-export-<date>.json`", body = AccountExport,
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"medtracker-export-2026-11-27.json\"`"))),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn export(
     State(state): State<AppState>,

@@ -19,7 +19,8 @@ const MIN_CHARS: usize = 12;
 const MAX_CHARS: usize = 128;
 const MIN_SCORE: u8 = 3;
 
-/// A password that passed the contract's rules; it can only be built by [`Password::new`].
+/// A password that passed the strength rules (`RegisterInput.password` in the API document); it
+/// can only be built by [`Password::new`].
 pub struct Password(String);
 
 impl Password {
@@ -51,7 +52,7 @@ impl Password {
     }
 }
 
-/// The contract's (and OWASP's) Argon2id parameters: m = 19456 KiB, t = 2, p = 1, a 32-byte hash.
+/// OWASP's recommended Argon2id parameters: m = 19456 KiB, t = 2, p = 1, a 32-byte hash.
 const M_COST: u32 = 19_456;
 const T_COST: u32 = 2;
 const P_COST: u32 = 1;

@@ -18,7 +18,7 @@ use super::{
 use crate::{
     audit::{self, AuditEvent},
     demo,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{client_ip::ClientIp, json::JsonObject},
     input::{self, Fields, present},
     state::AppState,
@@ -116,13 +116,6 @@ pub(crate) fn raw_password(value: &Value) -> Result<String, String> {
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterInput,
     responses(
         (status = 201, description = "Account created; the response sets the `session` cookie", body = UserEnvelope),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn register(
     State(state): State<AppState>,
@@ -175,14 +168,6 @@ async fn register(
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginInput,
     responses(
         (status = 200, description = "Signed in; the response sets a fresh `session` cookie", body = UserEnvelope),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_credentials` (the same for an unknown email and a wrong password)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 423, description = "`account_locked`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn login(
     State(state): State<AppState>,
@@ -267,9 +252,6 @@ async fn login(
 #[utoipa::path(post, path = "/auth/logout", tag = "auth",
     responses(
         (status = 204, description = "Signed out (also when there was no session)"),
-        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn logout(
     State(state): State<AppState>,
@@ -321,10 +303,6 @@ async fn session_status(
 #[utoipa::path(post, path = "/auth/demo", tag = "auth",
     responses(
         (status = 201, description = "Demo account created; the response sets the `session` cookie", body = DemoStarted),
-        (status = 403, description = "`origin_not_allowed`: a cross-site request", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`: the body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: a body that is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn start_demo(
     State(state): State<AppState>,

@@ -1,6 +1,6 @@
-//! The sample data of a demo account (contract §2), as a pure function of a seed and the current
-//! instant: every screen has something to show, no two demos look identical, and tests can pin
-//! the output down.
+//! The sample data of a demo account (what `POST /auth/demo` seeds), as a pure function of a seed
+//! and the current instant: every screen has something to show, no two demos look identical, and
+//! tests can pin the output down.
 //!
 //! The shape (which records, how many logs on which days) is fixed; the seed varies times,
 //! severities, ratings and notes around a plan in which the last days improve, so that

@@ -1,4 +1,4 @@
-//! Feel vs yesterday, as a pure function of the two days' logs (contract §7).
+//! Feel vs yesterday (`GET /api/v1/feel-vs-yesterday`), as a pure function of the two days' logs.
 //!
 //! Comparisons are made on whole hundredths (integers), so that the ±0.5 thresholds are exact
 //! and do not depend on floating-point noise.

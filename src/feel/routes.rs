@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     auth::{CurrentUser, users},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::query::QueryParams,
     state::AppState,
     types::Date,
@@ -78,13 +78,11 @@ pub async fn feel_for(
 /// Do I feel better or worse than yesterday?
 #[utoipa::path(get, path = "/api/v1/feel-vs-yesterday", tag = "feel", security(("session" = [])),
     params(
-        ("date" = Option<String>, Query, description = "The day to compare with the day before (YYYY-MM-DD); default today", example = "2026-11-27"),
+        ("date" = Option<crate::types::Date>, Query, description = "The day to compare with the day before (YYYY-MM-DD); default today", example = "2026-11-27"),
         ("tz" = Option<String>, Query, description = "IANA time zone for calendar days; default the account's", example = "Europe/Berlin"),
     ),
     responses(
         (status = 200, description = "The comparison", body = Feel),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (bad date or time zone)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn feel_vs_yesterday(
     State(state): State<AppState>,

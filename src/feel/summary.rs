@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::routes::{Feel, feel_for};
 use crate::{
     auth::CurrentUser,
-    error::{ApiResult, Problem},
+    error::ApiResult,
     http::query::QueryParams,
     medications::logs::{model::MedicationLog, store as medication_logs},
     schedules::{
@@ -50,8 +50,6 @@ pub struct Summary {
     params(("tz" = Option<String>, Query, description = "IANA time zone for \"today\"; default the account's", example = "Europe/Berlin")),
     responses(
         (status = 200, description = "The summary", body = Summary),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (bad time zone)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn summary(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use crate::{
     account::routes::attachment,
     audit::{self, AuditEvent},
     auth::CurrentUser,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{
         client_ip::ClientIp,
         streaming::{spawn_producer, streamed_body},
@@ -64,7 +64,6 @@ pub struct FhirBundleEntry {
         (status = 200, description = "The account's records as FHIR resources, as an attachment named `medtracker-fhir-<date>.json`",
             body = FhirBundle, content_type = "application/fhir+json",
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"medtracker-fhir-2026-11-27.json\"`"))),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn export_fhir(
     State(state): State<AppState>,

@@ -1,4 +1,5 @@
-//! Medications (the account's master list, contract §4) and the doses taken of them (§5).
+//! Medications (the account's master list, `/api/v1/medications`) and the doses taken of them
+//! (`/api/v1/logs/medications`).
 
 pub mod logs;
 pub mod model;

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     auth::CurrentUser,
     db::{self, Db, DbError},
-    error::{ApiError, ApiResult, FieldError, Problem},
+    error::{ApiError, ApiResult, FieldError},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     pagination::Items,
     state::AppState,
@@ -78,12 +78,10 @@ async fn refused_reference(
 #[utoipa::path(get, path = "/api/v1/medications", tag = "medications", security(("session" = [])),
     params(
         ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) medications"),
-        ("q" = Option<String>, Query, description = "A case-insensitive part of the name", example = "ibu"),
+        ("q" = Option<String>, Query, description = "A case-insensitive part of the name", example = "ibu", max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
     ),
     responses(
         (status = 200, description = "Medications ordered by name", body = Items<Medication>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a bad `active` or `q`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_medications(
     State(state): State<AppState>,
@@ -104,13 +102,6 @@ async fn list_medications(
     request_body = MedicationInput,
     responses(
         (status = 201, description = "The new medication", body = Medication),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`duplicate_name`: the account has a medication of this name (compared case-insensitively)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, also for a doctor or condition that is not the account's own", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_medication(
     State(state): State<AppState>,
@@ -135,8 +126,6 @@ async fn create_medication(
     params(("id" = Id, Path, description = "The medication's id")),
     responses(
         (status = 200, description = "The medication", body = Medication),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_medication(
     State(state): State<AppState>,
@@ -155,14 +144,6 @@ async fn get_medication(
     request_body = MedicationPatch,
     responses(
         (status = 200, description = "The updated medication", body = Medication),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`duplicate_name`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_medication(
     State(state): State<AppState>,
@@ -192,10 +173,6 @@ async fn update_medication(
     params(("id" = Id, Path, description = "The medication's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`medication_in_use`: logs refer to it; deactivate it instead", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_medication(
     State(state): State<AppState>,
@@ -226,9 +203,6 @@ async fn delete_medication(
     params(("id" = Id, Path, description = "The medication's id")),
     responses(
         (status = 200, description = "The inactive medication", body = Medication),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn deactivate_medication(
     State(state): State<AppState>,
@@ -243,9 +217,6 @@ async fn deactivate_medication(
     params(("id" = Id, Path, description = "The medication's id")),
     responses(
         (status = 200, description = "The active medication", body = Medication),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn activate_medication(
     State(state): State<AppState>,

@@ -1,76 +1,33 @@
-//! The responses that every route gives by construction, written into the document once instead
-//! of in each `#[utoipa::path]`. Layers and shared extractors answer them (the session extractor's
-//! 401, `IdPath`'s 404, `JsonObject`'s 400/415/422, the origin check's 403, ...), so a route that
-//! lands is documented for them the moment it is registered. A route's own declaration wins.
+//! The error responses of every operation, written into the document here instead of in each
+//! `#[utoipa::path]`. What an operation is made of (a body, a session, a path id, query
+//! parameters, a method that changes state) decides most of them, because layers and shared
+//! extractors answer those (the session extractor's 401, `IdPath`'s 404, `JsonObject`'s
+//! 400/415/422, the origin check's 403, ...); the codes an operation answers beyond its shape come
+//! from [`errors::OWN_CODES`]. Each error response shows one example per code it can carry, built
+//! from the error the server really sends, and route annotations declare only their successes.
 
-use utoipa::openapi::{
-    Components, ContentBuilder, HeaderBuilder, Object, OpenApi, Ref, RefOr, Schema, Type,
-    header::Header,
-    path::{Operation, ParameterIn},
-    response::{Response, ResponseBuilder},
-    schema::AdditionalProperties,
+use std::collections::BTreeMap;
+
+use utoipa::{
+    PartialSchema, ToSchema,
+    openapi::{
+        Components, ContentBuilder, HeaderBuilder, Object, OpenApi, Ref, RefOr, Schema, Type,
+        example::ExampleBuilder,
+        header::Header,
+        path::{Operation, ParameterIn},
+        response::{Response, ResponseBuilder},
+        schema::AdditionalProperties,
+    },
 };
 
-use crate::error::ApiError;
+use super::errors::{self, Code, EXAMPLE_REQUEST_ID, SHARED};
+use crate::error::Problem;
 
 const PROBLEM: &str = "application/problem+json";
-const EXAMPLE_REQUEST_ID: &str = "0193b0a4-7d2c-7a51-8c3e-5f1e2d3c4b5a";
 
-/// Every shared response: component name, the error it documents, description.
-fn shared() -> [(&'static str, ApiError, &'static str); 9] {
-    [
-        (
-            "MalformedJson",
-            ApiError::MalformedJson("expected value at line 1 column 1".into()),
-            "`malformed_json`: the body is not valid JSON",
-        ),
-        (
-            "Unauthenticated",
-            ApiError::Unauthenticated,
-            "`unauthenticated`: no session, or it expired or was ended",
-        ),
-        (
-            "OriginNotAllowed",
-            ApiError::OriginNotAllowed,
-            "`origin_not_allowed`: the `Origin` header names another site; nothing changed",
-        ),
-        (
-            "NotFound",
-            ApiError::NotFound,
-            "`not_found`: no such record in this account (also for a path id that is not a UUID)",
-        ),
-        (
-            "PayloadTooLarge",
-            ApiError::PayloadTooLarge,
-            "`payload_too_large`: the body is over 64 KiB",
-        ),
-        (
-            "UnsupportedMediaType",
-            ApiError::UnsupportedMediaType,
-            "`unsupported_media_type`: a body was sent without `Content-Type: application/json`",
-        ),
-        (
-            "ValidationFailed",
-            ApiError::field("severity", "must be between 1 and 10"),
-            "`validation_failed`: `errors` names every bad field (an unknown body field or query \
-             parameter is one)",
-        ),
-        (
-            "InternalError",
-            ApiError::internal("example"),
-            "`internal_error`: logged with the `request_id` the body carries",
-        ),
-        (
-            "Unavailable",
-            ApiError::Unavailable,
-            "`unavailable` (no database connection in time) or `timeout` (the request ran too long)",
-        ),
-    ]
-}
-
-/// Adds the shared responses to every operation that can give them, and states that request bodies
-/// take no unknown fields. A declared body stays required (zero bytes are 400 `malformed_json`)
-/// unless its route says otherwise.
+/// Adds the error responses to every operation, and states that request bodies take no unknown
+/// fields. A declared body stays required (zero bytes are 400 `malformed_json`) unless its route
+/// says otherwise.
 pub fn apply(document: &mut OpenApi) {
     let components = document.components.get_or_insert_with(Default::default);
     add_components(components);
@@ -96,14 +53,53 @@ pub fn apply(document: &mut OpenApi) {
     }
 }
 
+/// What an operation is made of, as far as the errors it can give depend on it.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    has_body: bool,
+    signed_in: bool,
+    changes_state: bool,
+    in_path: bool,
+    in_query: bool,
+}
+
+/// The codes every operation of this shape can answer, whatever its handler does.
+fn shape_codes(shape: Shape) -> Vec<Code> {
+    let mut codes = vec![Code::InternalError, Code::Unavailable, Code::Timeout];
+    if shape.has_body {
+        codes.extend([Code::MalformedJson, Code::ValidationFailed]);
+    }
+    if shape.signed_in {
+        // Signed-in requests also draw on their account's request budget.
+        codes.extend([Code::Unauthenticated, Code::RateLimited]);
+    }
+    if shape.changes_state {
+        // Any POST, PUT, PATCH or DELETE may carry a body, whether or not its route reads one.
+        codes.extend([
+            Code::OriginNotAllowed,
+            Code::PayloadTooLarge,
+            Code::UnsupportedMediaType,
+        ]);
+    }
+    if shape.in_path {
+        codes.push(Code::NotFound);
+    }
+    if shape.in_query {
+        codes.push(Code::ValidationFailed);
+    }
+    codes
+}
+
 /// Completes one operation; returns the component name of its body schema, if any.
 fn complete(operation: &mut Operation, changes_state: bool) -> Option<String> {
-    let parameters = operation.parameters.iter().flatten();
-    let (mut in_path, mut in_query) = (false, false);
-    for parameter in parameters {
+    let mut shape = Shape {
+        changes_state,
+        ..Shape::default()
+    };
+    for parameter in operation.parameters.iter().flatten() {
         if let RefOr::T(parameter) = parameter {
-            in_path |= matches!(parameter.parameter_in, ParameterIn::Path);
-            in_query |= matches!(parameter.parameter_in, ParameterIn::Query);
+            shape.in_path |= matches!(parameter.parameter_in, ParameterIn::Path);
+            shape.in_query |= matches!(parameter.parameter_in, ParameterIn::Query);
         }
     }
     let body_schema = operation.request_body.as_mut().and_then(|body| match body {
@@ -116,40 +112,36 @@ fn complete(operation: &mut Operation, changes_state: bool) -> Option<String> {
         }),
         RefOr::Ref(_) => None,
     });
-    let has_body = operation.request_body.is_some();
-    let signed_in = operation
+    shape.has_body = operation.request_body.is_some();
+    shape.signed_in = operation
         .security
         .as_ref()
         .is_some_and(|requirements| !requirements.is_empty());
 
-    let wanted = [
-        ("400", has_body),
-        ("401", signed_in),
-        ("403", changes_state),
-        ("404", in_path),
-        ("413", changes_state),
-        ("415", has_body),
-        ("422", has_body || in_query),
-        ("500", true),
-        ("503", true),
-    ];
-    let shared = shared();
-    let responses = &mut operation.responses.responses;
-    for (status, needed) in wanted {
-        if needed
-            && !responses.contains_key(status)
-            && let Some((name, ..)) = shared
-                .iter()
-                .find(|(_, e, _)| e.status().as_str() == status)
-        {
-            responses.insert(status.into(), Ref::from_response_name(*name).into());
-        }
+    let mut codes = shape_codes(shape);
+    codes.extend(errors::own_codes(
+        operation.operation_id.as_deref().unwrap_or_default(),
+    ));
+    let mut by_status: BTreeMap<u16, Vec<Code>> = BTreeMap::new();
+    for code in codes {
+        by_status.entry(code.status()).or_default().push(code);
     }
-    // Routes declare their own 401/423/429 inline; their headers are the same everywhere.
-    for (status, response) in responses.iter_mut() {
-        if let RefOr::T(response) = response {
-            add_headers(status, response);
+    let responses = &mut operation.responses.responses;
+    for (status, mut codes) in by_status {
+        codes.sort();
+        codes.dedup();
+        let status = status.to_string();
+        if responses.contains_key(&status) {
+            continue;
         }
+        let response = match SHARED
+            .iter()
+            .find(|(_, shared)| *shared == codes.as_slice())
+        {
+            Some((name, _)) => Ref::from_response_name(*name).into(),
+            None => RefOr::T(error_response(&codes)),
+        };
+        responses.insert(status, response);
     }
     body_schema
 }
@@ -161,16 +153,53 @@ fn schema_name(schema: &Ref) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn add_headers(status: &str, response: &mut Response) {
-    let header = match status {
-        "401" => "WWW-Authenticate",
-        "423" | "429" => "Retry-After",
+/// The response for codes of one status: when each is answered, and each one's example body.
+fn error_response(codes: &[Code]) -> Response {
+    let meanings: Vec<String> = codes
+        .iter()
+        .map(|code| format!("`{}`: {}", code.name(), code.meaning()))
+        .collect();
+    let description = match meanings.as_slice() {
+        [one] => one.clone(),
+        many => format!("- {}", many.join("\n- ")),
+    };
+    let examples = codes.iter().map(|code| {
+        let body = code.error().problem(Some(EXAMPLE_REQUEST_ID.into()));
+        let example = ExampleBuilder::new()
+            .summary(code.name())
+            .value(serde_json::to_value(body).ok())
+            .build();
+        (code.name(), example)
+    });
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .examples_from_iter(examples)
+                .build(),
+        )
+        .build();
+    if let Some(code) = codes.first() {
+        add_headers(code.status(), &mut response);
+    }
+    response
+}
+
+fn add_headers(status: u16, response: &mut Response) {
+    let headers: &[&str] = match status {
+        401 => &["WWW-Authenticate"],
+        405 => &["Allow"],
+        423 | 429 | 503 => &["Retry-After"],
         _ => return,
     };
-    response
-        .headers
-        .entry(header.into())
-        .or_insert_with(|| header_ref(header));
+    for header in headers {
+        response
+            .headers
+            .entry((*header).into())
+            .or_insert_with(|| header_ref(header));
+    }
 }
 
 fn header_ref(header: &str) -> RefOr<Header> {
@@ -187,31 +216,35 @@ fn add_components(components: &mut Components) {
         .build();
     let retry_after = HeaderBuilder::new()
         .schema(Some(Object::with_type(Type::Integer)))
-        .description(Some("Seconds to wait before trying again"))
+        .description(Some(
+            "Seconds to wait before trying again (on a 503, only with `unavailable`)",
+        ))
         .example(Some(60.into()))
         .build();
-    components
-        .headers
-        .insert("WWW-Authenticate".into(), www_authenticate.into());
-    components
-        .headers
-        .insert("Retry-After".into(), retry_after.into());
+    let allow = HeaderBuilder::new()
+        .schema(Some(Object::with_type(Type::String)))
+        .description(Some("The methods the path has"))
+        .example(Some("GET,HEAD".into()))
+        .build();
+    for (name, header) in [
+        ("WWW-Authenticate", www_authenticate),
+        ("Retry-After", retry_after),
+        ("Allow", allow),
+    ] {
+        components.headers.insert(name.into(), header.into());
+    }
 
-    for (name, error, description) in shared() {
-        let example = serde_json::to_value(error.problem(Some(EXAMPLE_REQUEST_ID.into())))
-            .unwrap_or_default();
-        let mut response = ResponseBuilder::new()
-            .description(description)
-            .content(
-                PROBLEM,
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .example(Some(example))
-                    .build(),
-            )
-            .build();
-        add_headers(error.status().as_str(), &mut response);
-        components.responses.insert(name.into(), RefOr::T(response));
+    // Every error body is a `Problem`; no route names it any more, so it is added here.
+    let mut schemas = vec![(Problem::name().into_owned(), Problem::schema())];
+    Problem::schemas(&mut schemas);
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
+
+    for (name, codes) in SHARED {
+        components
+            .responses
+            .insert((*name).into(), RefOr::T(error_response(codes)));
     }
 }
 
@@ -260,7 +293,7 @@ mod tests {
                 "/things/{id}",
                 "patch",
                 vec![
-                    "200", "400", "401", "403", "404", "413", "415", "422", "500", "503",
+                    "200", "400", "401", "403", "404", "413", "415", "422", "429", "500", "503",
                 ],
             ),
         ];
@@ -302,14 +335,71 @@ mod tests {
     fn unauthenticated_answers_name_the_scheme_to_use() {
         let document = applied(sample());
 
-        let header = &document["components"]["responses"]["Unauthenticated"]["headers"];
+        let unauthenticated = &document["components"]["responses"]["Unauthenticated"];
         assert_eq!(
-            header["WWW-Authenticate"]["$ref"],
+            unauthenticated["headers"]["WWW-Authenticate"]["$ref"],
             "#/components/headers/WWW-Authenticate"
         );
-        let example = &document["components"]["responses"]["Unauthenticated"]["content"]["application/problem+json"]
-            ["example"];
-        assert_eq!(example["code"], "unauthenticated");
-        assert_eq!(example["status"], 401);
+        let example =
+            &unauthenticated["content"]["application/problem+json"]["examples"]["unauthenticated"];
+        assert_eq!(example["value"]["code"], "unauthenticated");
+        assert_eq!(example["value"]["status"], 401);
+    }
+
+    #[test]
+    fn an_operations_own_code_joins_the_shared_ones_of_its_status() {
+        let mut sample = sample();
+        sample["paths"]["/things/{id}"]["patch"]["operationId"] = json!("update_medication_log");
+
+        let document = applied(sample);
+
+        let responses = &document["paths"]["/things/{id}"]["patch"]["responses"];
+        let examples = responses["422"]["content"]["application/problem+json"]["examples"]
+            .as_object()
+            .expect("examples");
+        let mut codes: Vec<&str> = examples.keys().map(String::as_str).collect();
+        codes.sort_unstable();
+        assert_eq!(
+            codes,
+            [
+                "daily_limit_reached",
+                "medication_inactive",
+                "validation_failed"
+            ]
+        );
+        for (code, example) in examples {
+            assert_eq!(example["value"]["code"], code.as_str());
+            assert_eq!(example["value"]["status"], 422);
+        }
+        let description = responses["422"]["description"]
+            .as_str()
+            .expect("a description");
+        assert!(
+            description.contains("`daily_limit_reached`: "),
+            "{description}"
+        );
+        // Statuses the operation adds nothing to stay references to the shared responses.
+        assert_eq!(responses["404"]["$ref"], "#/components/responses/NotFound");
+    }
+
+    #[test]
+    fn every_shared_response_shows_each_of_its_codes_with_its_own_status() {
+        let document = applied(sample());
+
+        for (name, codes) in SHARED {
+            let response = &document["components"]["responses"][*name];
+            let examples = &response["content"]["application/problem+json"]["examples"];
+            for code in *codes {
+                let value = &examples[code.name()]["value"];
+                assert_eq!(value["code"], code.name(), "{name}");
+                assert_eq!(value["status"], code.status(), "{name}");
+                assert_eq!(value["request_id"], EXAMPLE_REQUEST_ID, "{name}");
+            }
+        }
+        assert_eq!(
+            document["components"]["responses"]["Unavailable"]["headers"]["Retry-After"]["$ref"],
+            "#/components/headers/Retry-After"
+        );
+        assert!(document["components"]["schemas"]["Problem"].is_object());
     }
 }

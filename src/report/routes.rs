@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     auth::{CurrentUser, users},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::query::QueryParams,
     passport::view::{model::assemble as assemble_passport, store as passport},
     schedules::{doses::adherence, service::doses_between, store as schedules},
@@ -32,14 +32,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Link to it and let the browser print it (A4 print styles included).
 #[utoipa::path(get, path = "/api/v1/report", tag = "trends", security(("session" = [])),
     params(
-        ("from" = Option<String>, Query, description = "First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before today", example = "2026-11-01"),
-        ("to" = Option<String>, Query, description = "Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted", example = "2026-11-29"),
+        ("from" = Option<crate::types::Date>, Query, description = "First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before today", example = "2026-11-01"),
+        ("to" = Option<crate::types::Date>, Query, description = "Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted; a reversed or longer range is 422 naming `to`", example = "2026-11-29"),
     ),
     responses(
         (status = 200, description = "The report, as an HTML5 page; `Content-Disposition: inline; filename=\"medtracker-report-<from>-<to>.html\"`", content_type = "text/html", body = String,
             headers(("Content-Disposition" = String, description = "`inline; filename=\"medtracker-report-2026-11-01-2026-11-29.html\"`"))),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a malformed date, or a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn report(
     State(state): State<AppState>,

@@ -11,12 +11,8 @@ use super::{
     service,
 };
 use crate::{
-    auth::CurrentUser,
-    error::{ApiResult, Problem},
-    http::query::QueryParams,
-    pagination::Items,
-    state::AppState,
-    types,
+    auth::CurrentUser, error::ApiResult, http::query::QueryParams, pagination::Items,
+    state::AppState, types,
 };
 
 const DOSES_DAYS_MAX: i32 = 92;
@@ -60,13 +56,11 @@ pub fn date_range(
 /// The account's planned doses of a range of local dates, with what became of each.
 #[utoipa::path(get, path = "/api/v1/doses", tag = "schedules", security(("session" = [])),
     params(
-        ("from" = Option<String>, Query, description = "First local date (YYYY-MM-DD) in the account's time zone; default today", example = "2026-11-27"),
-        ("to" = Option<String>, Query, description = "Last local date, included; default today; at most 92 days and 10 000 doses after `from`", example = "2026-11-27"),
+        ("from" = Option<crate::types::Date>, Query, description = "First local date (YYYY-MM-DD) in the account's time zone; default today", example = "2026-11-27"),
+        ("to" = Option<crate::types::Date>, Query, description = "Last local date, included; default today; at most 92 days and 10 000 doses after `from`; a reversed or longer range is 422 naming `to`", example = "2026-11-27"),
     ),
     responses(
         (status = 200, description = "Doses by planned instant, then medication name, then schedule", body = Items<Dose>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a malformed date, a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_doses(
     State(state): State<AppState>,
@@ -102,13 +96,11 @@ pub struct Adherence {
 /// Adherence over a range of local dates: of the doses whose outcome is known, how many were taken.
 #[utoipa::path(get, path = "/api/v1/adherence", tag = "schedules", security(("session" = [])),
     params(
-        ("from" = Option<String>, Query, description = "First local date (YYYY-MM-DD); default 29 days before today", example = "2026-10-29"),
-        ("to" = Option<String>, Query, description = "Last local date, included; default today; at most 366 days after `from`", example = "2026-11-27"),
+        ("from" = Option<crate::types::Date>, Query, description = "First local date (YYYY-MM-DD); default 29 days before today", example = "2026-10-29"),
+        ("to" = Option<crate::types::Date>, Query, description = "Last local date, included; default today; at most 366 days after `from`; a reversed or longer range is 422 naming `to`", example = "2026-11-27"),
     ),
     responses(
         (status = 200, description = "Adherence overall and per medication", body = Adherence),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a malformed date, a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_adherence(
     State(state): State<AppState>,

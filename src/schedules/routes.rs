@@ -11,7 +11,7 @@ use super::{
 use crate::{
     auth::CurrentUser,
     db::DbError,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{json::JsonObject, path::IdPath},
     pagination::Items,
     state::AppState,
@@ -47,8 +47,6 @@ fn saved(written: Written) -> ApiResult<Schedule> {
     params(("id" = crate::types::Id, Path, description = "The medication's id")),
     responses(
         (status = 200, description = "The schedules, by first day", body = Items<Schedule>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_schedules(
     State(state): State<AppState>,
@@ -67,14 +65,6 @@ async fn list_schedules(
     request_body = ScheduleInput,
     responses(
         (status = 201, description = "The new schedule", body = Schedule),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such medication", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`schedule_overlap`: another schedule of this medication shares a date", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `medication_inactive` or `quota_exceeded`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_schedule(
     State(state): State<AppState>,
@@ -97,8 +87,6 @@ async fn create_schedule(
     params(("id" = crate::types::Id, Path, description = "The schedule's id")),
     responses(
         (status = 200, description = "The schedule", body = Schedule),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_schedule(
     State(state): State<AppState>,
@@ -117,14 +105,6 @@ async fn get_schedule(
     request_body = SchedulePatchInput,
     responses(
         (status = 200, description = "The updated schedule", body = Schedule),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`schedule_overlap`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, or `medication_inactive`: an inactive medication's schedules stay as they were ended", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_schedule(
     State(state): State<AppState>,
@@ -146,9 +126,6 @@ async fn update_schedule(
     params(("id" = crate::types::Id, Path, description = "The schedule's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_schedule(
     State(state): State<AppState>,

@@ -1,4 +1,4 @@
-//! Symptom types and symptom logs (contract §6).
+//! Symptom types and symptom logs (`/api/v1/symptom-types`, `/api/v1/logs/symptoms`).
 
 pub mod logs;
 pub mod rules;

@@ -1,4 +1,5 @@
-//! The pure rules of symptom logs: severity labels and duration arithmetic (contract §6).
+//! The pure rules of symptom logs: severity labels and duration arithmetic (how `ended_at` and
+//! `duration_minutes` relate, as `SymptomLogInput` in the API document describes them).
 
 use crate::{input::Patch, types::Timestamp};
 
@@ -142,8 +143,9 @@ pub struct SpanError {
 }
 
 /// Derives the stored end and duration of a symptom from what the client sent. The confirmation
-/// rule is the contract's `duration_minutes` rule, so it names that field however the duration
-/// was given; range problems of a duration derived from `ended_at` name `ended_at`.
+/// rule belongs to `duration_minutes` (as its description in the API document says), so it names
+/// that field however the duration was given; range problems of a duration derived from `ended_at`
+/// name `ended_at`.
 pub fn resolve(started_at: Timestamp, span: Span, confirmed: bool) -> Result<Extent, SpanError> {
     let on = |field| move |problem| SpanError { field, problem };
     let minutes = match span {

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     auth::{CurrentUser, users},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::query::QueryParams,
     state::AppState,
     types::Date,
@@ -80,14 +80,12 @@ pub async fn day_tallies(
 /// Symptom severity and medication logs per day or week, for charts.
 #[utoipa::path(get, path = "/api/v1/trends", tag = "trends", security(("session" = [])),
     params(
-        ("from" = Option<String>, Query, description = "First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before `to`'s default, today", example = "2026-11-01"),
-        ("to" = Option<String>, Query, description = "Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted", example = "2026-11-29"),
-        ("bucket" = Option<String>, Query, description = "`day` (default) or `week` (Monday to Sunday, cut to the range)", example = "week"),
+        ("from" = Option<crate::types::Date>, Query, description = "First local date (YYYY-MM-DD) in the account's time zone, included; default 29 days before `to`'s default, today", example = "2026-11-01"),
+        ("to" = Option<crate::types::Date>, Query, description = "Last local date (YYYY-MM-DD), included; default today; at most 366 days from `from`, both counted; a reversed or longer range is 422 naming `to`", example = "2026-11-29"),
+        ("bucket" = Option<crate::trends::model::BucketSize>, Query, description = "`day` (default) or `week` (Monday to Sunday, cut to the range)", example = "week"),
     ),
     responses(
         (status = 200, description = "Every bucket of the range in every series; only symptom types and medications logged in the range, by name", body = Trends),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a malformed date or bucket, or a reversed or too long range (naming `to`)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn trends(
     State(state): State<AppState>,

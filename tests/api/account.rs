@@ -1,4 +1,4 @@
-//! Contract §3 beyond the profile: password change, logout everywhere, export and deletion.
+//! `/api/v1/me` beyond the profile: password change, logout everywhere, export and deletion.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -348,7 +348,7 @@ async fn the_export_holds_exactly_the_accounts_records_as_the_api_shows_them() {
             "category": "Pain", "default_severity": 6, "default_impact": 4, "active": true,
             "created_at": created, "updated_at": created}])
     );
-    // Newest first, with the labels of §6.
+    // Newest first, with the severity labels the API gives symptom logs.
     assert_eq!(
         body["symptom_logs"],
         json!([

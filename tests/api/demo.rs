@@ -1,4 +1,5 @@
-//! Demo accounts (contract §2): seeded, isolated, swept when expired, deletable without a password.
+//! Demo accounts (`POST /auth/demo`): seeded, isolated, swept when expired, deletable without a
+//! password.
 
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,4 @@
-//! One integration-test binary (one link step); each module covers one area of the contract.
+//! One integration-test binary (one link step); each module covers one area of the API.
 
 mod helpers;
 
@@ -24,6 +24,7 @@ mod lookalikes;
 mod medication_logs;
 mod medications;
 mod openapi;
+mod openapi_examples;
 mod ordering;
 mod passport;
 mod passport_fixtures;

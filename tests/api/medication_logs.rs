@@ -1,5 +1,5 @@
-//! Medication logs (contract §5): field rules, the medication they name, keyset pagination,
-//! merge patches and isolation between accounts.
+//! Medication logs (`/api/v1/logs/medications`): field rules, the medication they name, keyset
+//! pagination, merge patches and isolation between accounts.
 
 use std::collections::HashSet;
 

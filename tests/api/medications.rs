@@ -1,4 +1,4 @@
-//! Medications (contract §4): the master list, its field rules, names unique per account,
+//! Medications (`/api/v1/medications`): the master list, its field rules, names unique per account,
 //! activation, deletion guarded by history, and isolation between accounts.
 
 use medtracker::{

@@ -1,4 +1,4 @@
-//! Two servers over one database behave as one (contract: nothing shared lives only in memory).
+//! Two servers over one database behave as one (nothing they share lives only in memory).
 
 use medtracker::demo;
 use reqwest::Method;

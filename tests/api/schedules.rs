@@ -1,6 +1,6 @@
-//! Schedules (contract: schedules, doses and adherence): field rules, merge-patch, no two
-//! schedules of a medication on one date (also when written at once), inactive medications,
-//! deactivation ending schedules, deletion with the medication, quota, and isolation.
+//! Schedules (`/api/v1/medications/{id}/schedules`, `/api/v1/schedules/{id}`): field rules,
+//! merge-patch, no two schedules of a medication on one date (also when written at once), inactive
+//! medications, deactivation ending schedules, deletion with the medication, quota, and isolation.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! `/api/v1/logs/symptoms` (contract §6): labels, duration rules, keyset pagination, ownership.
+//! `/api/v1/logs/symptoms`: labels, duration rules, keyset pagination, ownership.
 
 use std::collections::HashSet;
 

@@ -1,4 +1,4 @@
-//! `/api/v1/symptom-types` (contract §6).
+//! `/api/v1/symptom-types`: field rules, names unique per account, deactivation, ownership.
 
 use serde_json::{Value, json};
 

@@ -11,7 +11,7 @@ use super::{
 use crate::{
     auth::CurrentUser,
     db::DbError,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     pagination::Page,
     state::AppState,
@@ -51,12 +51,10 @@ fn saved(write: Result<LogWrite, DbError>) -> ApiResult<MedicationLog> {
         ("to" = Option<Timestamp>, Query, description = "Only logs taken before this time (RFC 3339)"),
         ("medication_id" = Option<Id>, Query, description = "Only logs of this medication"),
         ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
-        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
+        ("cursor" = Option<crate::pagination::Cursor>, Query, description = "The previous page's `next_cursor`"),
     ),
     responses(
         (status = 200, description = "A page of logs, newest first (by `taken_at`, then id)", body = Page<MedicationLog>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a bad time, id, limit or cursor", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_logs(
     State(state): State<AppState>,
@@ -81,12 +79,6 @@ async fn list_logs(
     request_body = MedicationLogInput,
     responses(
         (status = 201, description = "The new log", body = MedicationLog),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (also for a medication that is not the account's own), or `medication_inactive`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_log(
     State(state): State<AppState>,
@@ -108,8 +100,6 @@ async fn create_log(
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 200, description = "The log", body = MedicationLog),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_log(
     State(state): State<AppState>,
@@ -128,13 +118,6 @@ async fn get_log(
     request_body = MedicationLogPatch,
     responses(
         (status = 200, description = "The updated log", body = MedicationLog),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, or `medication_inactive` when moving the log to an inactive medication", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_log(
     State(state): State<AppState>,
@@ -156,9 +139,6 @@ async fn update_log(
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_log(
     State(state): State<AppState>,

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
     auth::{CurrentUser, users},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{json::JsonObject, path::IdPath},
     pagination::Items,
     state::AppState,
@@ -37,7 +37,6 @@ async fn account_today(state: &AppState, user_id: Id) -> ApiResult<jiff::civil::
 #[utoipa::path(get, path = "/api/v1/conditions", tag = "conditions", security(("session" = [])),
     responses(
         (status = 200, description = "Every condition of the account, ordered by name", body = Items<Condition>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_conditions(
     State(state): State<AppState>,
@@ -52,11 +51,6 @@ async fn list_conditions(
     request_body = ConditionInput,
     responses(
         (status = 201, description = "The new condition", body = Condition),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`duplicate_name`: the account has a condition of this name", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_condition(
     State(state): State<AppState>,
@@ -77,8 +71,6 @@ async fn create_condition(
     params(("id" = Id, Path, description = "The condition's id")),
     responses(
         (status = 200, description = "The condition", body = Condition),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_condition(
     State(state): State<AppState>,
@@ -97,12 +89,6 @@ async fn get_condition(
     request_body = ConditionPatch,
     responses(
         (status = 200, description = "The updated condition", body = Condition),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`duplicate_name`: the account has a condition of this name", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_condition(
     State(state): State<AppState>,
@@ -129,8 +115,6 @@ async fn update_condition(
     params(("id" = Id, Path, description = "The condition's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_condition(
     State(state): State<AppState>,

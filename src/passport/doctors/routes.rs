@@ -8,7 +8,7 @@ use super::{
 use crate::{
     auth::CurrentUser,
     db::DbError,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{json::JsonObject, path::IdPath},
     pagination::Items,
     state::AppState,
@@ -25,7 +25,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/doctors", tag = "doctors", security(("session" = [])),
     responses(
         (status = 200, description = "Every doctor of the account, ordered by name", body = Items<Doctor>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_doctors(
     State(state): State<AppState>,
@@ -40,10 +39,6 @@ async fn list_doctors(
     request_body = DoctorInput,
     responses(
         (status = 201, description = "The new doctor", body = Doctor),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_doctor(
     State(state): State<AppState>,
@@ -63,8 +58,6 @@ async fn create_doctor(
     params(("id" = Id, Path, description = "The doctor's id")),
     responses(
         (status = 200, description = "The doctor", body = Doctor),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_doctor(
     State(state): State<AppState>,
@@ -83,11 +76,6 @@ async fn get_doctor(
     request_body = DoctorPatch,
     responses(
         (status = 200, description = "The updated doctor", body = Doctor),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_doctor(
     State(state): State<AppState>,
@@ -113,9 +101,6 @@ async fn update_doctor(
     params(("id" = Id, Path, description = "The doctor's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`doctor_in_use`: linked to a condition or prescribing a medication; nothing was deleted", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_doctor(
     State(state): State<AppState>,

@@ -5,7 +5,7 @@ use super::store;
 use crate::{
     auth::CurrentUser,
     db::DbError,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::path::IdPairPath,
     state::AppState,
     types::Id,
@@ -24,8 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     ),
     responses(
         (status = 204, description = "Linked (also when the link existed already)"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: the account has no such doctor or condition", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn link(
     State(state): State<AppState>,
@@ -57,8 +55,6 @@ async fn link(
     ),
     responses(
         (status = 204, description = "Unlinked"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: there is no such link", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn unlink(
     State(state): State<AppState>,

@@ -5,12 +5,7 @@ use super::{
     model::{Passport, assemble},
     store,
 };
-use crate::{
-    auth::CurrentUser,
-    error::{ApiResult, Problem},
-    state::AppState,
-    types::Timestamp,
-};
+use crate::{auth::CurrentUser, error::ApiResult, state::AppState, types::Timestamp};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(passport))
@@ -20,7 +15,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/passport", tag = "passport", security(("session" = [])),
     responses(
         (status = 200, description = "The passport: active conditions first, then by name", body = Passport),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn passport(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Passport>> {
     let generated_at = Timestamp::now();

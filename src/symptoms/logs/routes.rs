@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     auth::CurrentUser,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     pagination::Page,
     state::AppState,
@@ -33,12 +33,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         ("to" = Option<Timestamp>, Query, description = "Only logs that started before this instant"),
         ("symptom_type_id" = Option<Id>, Query, description = "Only logs of this symptom type"),
         ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
-        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
+        ("cursor" = Option<crate::pagination::Cursor>, Query, description = "The previous page's `next_cursor`"),
     ),
     responses(
         (status = 200, description = "A page of symptom logs", body = Page<SymptomLog>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_logs(
     State(state): State<AppState>,
@@ -60,15 +58,13 @@ async fn list_logs(
 
 /// Log a symptom.
 #[utoipa::path(post, path = "/api/v1/logs/symptoms", operation_id = "create_symptom_log", tag = "symptom-logs", security(("session" = [])),
-    request_body = SymptomLogBody,
+    // A whole example: one built from each field's own would send both `duration_minutes` and
+    // `ended_at`, which the server refuses.
+    request_body(content = SymptomLogBody, example = json!({
+        "symptom_type_id": "019a6b2e-7c1d-7f3a-9b8e-2d4c6f8a0b1c", "started_at": "2026-11-27T08:30:00.123Z",
+        "duration_minutes": 90, "severity": 7, "impact": 5, "notes": "Started after the early shift."})),
     responses(
         (status = 201, description = "The new log", body = SymptomLog),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (a field, the duration rules, another account's type), or `symptom_type_inactive`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_log(
     State(state): State<AppState>,
@@ -89,8 +85,6 @@ async fn create_log(
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 200, description = "The log", body = SymptomLog),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_log(
     State(state): State<AppState>,
@@ -104,16 +98,10 @@ async fn get_log(
 /// Change a symptom log (JSON Merge Patch; the duration rules of creation apply).
 #[utoipa::path(patch, path = "/api/v1/logs/symptoms/{id}", operation_id = "update_symptom_log", tag = "symptom-logs", security(("session" = [])),
     params(("id" = Id, Path, description = "The log's id")),
-    request_body = SymptomLogPatchBody,
+    request_body(content = SymptomLogPatchBody, example = json!({
+        "duration_minutes": 120, "severity": 6, "impact": 4, "notes": "Better after a nap."})),
     responses(
         (status = 200, description = "The updated log", body = SymptomLog),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, or `symptom_type_inactive` when moving the log to an inactive type", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_log(
     State(state): State<AppState>,
@@ -134,9 +122,6 @@ async fn update_log(
     params(("id" = Id, Path, description = "The log's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_log(
     State(state): State<AppState>,

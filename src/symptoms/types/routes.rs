@@ -10,7 +10,7 @@ use super::{
 use crate::{
     auth::CurrentUser,
     db::DbError,
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult},
     http::{json::JsonObject, path::IdPath, query::QueryParams},
     input,
     pagination::Items,
@@ -28,12 +28,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/symptom-types", operation_id = "list_symptom_types", tag = "symptom-types", security(("session" = [])),
     params(
         ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) types; both when absent"),
-        ("q" = Option<String>, Query, description = "Case-insensitive part of the name", example = "head"),
+        ("q" = Option<String>, Query, description = "Case-insensitive part of the name", example = "head", max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
     ),
     responses(
         (status = 200, description = "Symptom types ordered by name", body = Items<SymptomType>),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a bad `active`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_types(
     State(state): State<AppState>,
@@ -54,13 +52,6 @@ async fn list_types(
     request_body = SymptomTypeInput,
     responses(
         (status = 201, description = "The new symptom type", body = SymptomType),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`duplicate_name`: the account already has a type of this name (in any case)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_type(
     State(state): State<AppState>,
@@ -80,8 +71,6 @@ async fn create_type(
     params(("id" = Id, Path, description = "The symptom type's id")),
     responses(
         (status = 200, description = "The symptom type", body = SymptomType),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_type(
     State(state): State<AppState>,
@@ -98,14 +87,6 @@ async fn get_type(
     request_body = SymptomTypePatch,
     responses(
         (status = 200, description = "The updated symptom type", body = SymptomType),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`duplicate_name`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update_type(
     State(state): State<AppState>,
@@ -126,9 +107,6 @@ async fn update_type(
     params(("id" = Id, Path, description = "The symptom type's id")),
     responses(
         (status = 204, description = "Deleted, or deactivated when logs refer to it"),
-        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_type(
     State(state): State<AppState>,

@@ -93,7 +93,7 @@ proptest! {
         prop_assert_eq!(input::timestamp(&json!(raw)).ok(), parsed);
         if let Some(ts) = parsed {
             let rendered = ts.to_string();
-            // The contract's one form: `2026-11-27T08:30:00.123Z`.
+            // The one form the API writes: `2026-11-27T08:30:00.123Z`.
             prop_assert_eq!(rendered.len(), 24, "{} -> {}", raw, rendered);
             prop_assert!(rendered.ends_with('Z'), "{}", rendered);
             prop_assert_eq!(Timestamp::parse_rfc3339(&rendered), Some(ts), "{} -> {}", raw, rendered);
