@@ -320,12 +320,12 @@ mod tests {
             ),
             (
                 page_query((None, None, true), true),
-                "WHERE l.user_id = $1 AND l.medication_id = $2 AND (l.taken_at < $3 OR (l.taken_at = $3 AND l.id < $4)) ORDER BY l.taken_at DESC, l.id DESC LIMIT $5",
+                "WHERE l.user_id = $1 AND l.medication_id = $2 AND l.taken_at <= $3 AND (l.taken_at < $3 OR l.id < $4) ORDER BY l.taken_at DESC, l.id DESC LIMIT $5",
                 5,
             ),
             (
                 page_query((None, None, false), true),
-                "WHERE l.user_id = $1 AND (l.taken_at < $2 OR (l.taken_at = $2 AND l.id < $3)) ORDER BY l.taken_at DESC, l.id DESC LIMIT $4",
+                "WHERE l.user_id = $1 AND l.taken_at <= $2 AND (l.taken_at < $2 OR l.id < $3) ORDER BY l.taken_at DESC, l.id DESC LIMIT $4",
                 4,
             ),
         ];
