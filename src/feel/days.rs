@@ -13,7 +13,8 @@ pub struct TwoDays {
     pub tomorrow_start: Timestamp,
 }
 
-fn start_of(date: Date, tz: &TimeZone) -> Option<Timestamp> {
+/// The first instant of `date` in `tz`.
+pub fn start_of(date: Date, tz: &TimeZone) -> Option<Timestamp> {
     // start_of_day, not midnight: in zones that change clocks at midnight, 00:00 may not exist.
     let zoned = date
         .to_zoned_datetime(tz.clone())

@@ -6,6 +6,7 @@
 use jiff::tz::TimeZone;
 
 use super::LimitReached;
+use crate::feel::days::start_of;
 use crate::{
     db::{Conn, DbError, run},
     types::{Id, Timestamp},
@@ -54,21 +55,8 @@ impl LogKind {
 /// are 23 or 25 hours long, so both ends come from the time-zone database. None only at the very
 /// edge of the supported range.
 pub fn day_of(at: Timestamp, tz: &TimeZone) -> Option<(Timestamp, Timestamp)> {
-    let zoned = at.to_jiff().to_zoned_datetime(tz.clone());
-    // start_of_day, not midnight: in zones that change clocks at midnight, 00:00 may not exist.
-    let start = zoned.start_of_day().ok()?;
-    let end = zoned
-        .date()
-        .tomorrow()
-        .ok()?
-        .to_zoned_datetime(tz.clone())
-        .ok()?
-        .start_of_day()
-        .ok()?;
-    Some((
-        Timestamp::from_jiff(start.timestamp()),
-        Timestamp::from_jiff(end.timestamp()),
-    ))
+    let date = at.to_jiff().to_zoned_datetime(tz.clone()).date();
+    Some((start_of(date, tz)?, start_of(date.tomorrow().ok()?, tz)?))
 }
 
 /// Refuses a log of `kind` at `at` when its day already holds [`DAILY_LOGS`] of the account's
