@@ -93,7 +93,7 @@ async fn the_tallies_give_the_same_days_as_the_logs_after_writes_edits_and_delet
         };
         let kind = if i % 3 == 0 { &nausea } else { &headache };
         let body =
-            json!({"symptom_type_id": kind, "started_at": exact, "severity": 1 + (i * 7) % 10});
+            json!({"symptom_type_id": kind, "started_at": exact, "severity": 1 + (i * 3) % 7});
         symptom_logs.push(created(&client, "/api/v1/logs/symptoms", body).await);
         let mut body = json!({"medication_id": ibuprofen, "taken_at": exact});
         if i % 4 != 0 {
@@ -133,7 +133,7 @@ async fn the_tallies_give_the_same_days_as_the_logs_after_writes_edits_and_delet
             }
             2 => edited(&client, &path, json!({"symptom_type_id": nausea})).await,
             3 => edited(&client, &path, json!({"severity": 1})).await,
-            4 => edited(&client, &path, json!({"severity": 10})).await,
+            4 => edited(&client, &path, json!({"severity": 7})).await,
             5 => edited(&client, &path, json!({"notes": "only the notes"})).await,
             _ => {}
         }
@@ -156,11 +156,42 @@ async fn the_tallies_give_the_same_days_as_the_logs_after_writes_edits_and_delet
             _ => {}
         }
     }
-    // Deletions, among them logs that held their quarter hour's maximum (severity 10 above).
     for (n, id) in symptom_logs.iter().enumerate() {
-        if (n % 7 == 4 && n % 2 == 0) || n % 5 == 0 {
+        if n % 5 == 0 {
             deleted(&client, &format!("/api/v1/logs/symptoms/{id}")).await;
         }
+    }
+    // Each day's worst quarter hour: its maximum taken away by a deletion, a lower severity, a
+    // move to another quarter hour and to another type, one after the other. What is left is
+    // the only maximum that day, so a stale one would show.
+    for day in 0..3 {
+        let minute = day * 1440 - 1440 + 600;
+        let cluster = [
+            (8, &headache),
+            (9, &headache),
+            (10, &headache),
+            (10, &headache),
+        ];
+        let mut ids = Vec::new();
+        for (offset, (severity, kind)) in cluster.iter().enumerate() {
+            let body = json!({"symptom_type_id": kind, "started_at": at_minutes(minute + offset as i64), "severity": severity});
+            ids.push(created(&client, "/api/v1/logs/symptoms", body).await);
+        }
+        let path = |n: usize| format!("/api/v1/logs/symptoms/{}", ids[n]);
+        edited(&client, &path(3), json!({"severity": 2})).await;
+        deleted(&client, &path(2)).await;
+        edited(
+            &client,
+            &path(1),
+            json!({"started_at": at_minutes(minute + 20)}),
+        )
+        .await;
+        edited(
+            &client,
+            &path(1),
+            json!({"symptom_type_id": nausea, "severity": 1}),
+        )
+        .await;
     }
     for (n, id) in medication_logs.iter().enumerate() {
         if n % 4 == 1 {
