@@ -43,4 +43,5 @@ mod security;
 mod sessions;
 mod symptom_logs;
 mod symptom_types;
+mod tallies;
 mod trends;

@@ -227,3 +227,140 @@ async fn a_page_of_logs_reads_the_page_and_no_more() {
         }
     }
 }
+
+/// Rows feel's tally statement may read from one tally table per day and symptom type: the
+/// quarter hours of one local day (100 on a 25-hour day), whatever the account logged.
+const DAY_BUCKETS: u64 = 100;
+
+/// Feel (and the summary) read the heavy account's tallies of the two days only, on the tally
+/// tables' keys, touching no log; each day of its history holds 1 440 logs of each kind, about 670
+/// quarter hours of tallies over the week.
+#[tokio::test]
+async fn feel_reads_the_tallies_of_its_two_days_and_no_log() {
+    use medtracker::feel::{
+        days,
+        store::{self as feel, Source},
+    };
+    let app = spawn_app().await;
+    let (user, _, _) = heavy_history(&app).await;
+    let tz = jiff::tz::db().get("Europe/Berlin").expect("bundled tzdb");
+    let window = days::two_days(jiff::civil::date(2026, 1, 29), &tz).expect("in range");
+    assert_eq!(Source::for_window(&window), Source::Tallies);
+    let sql = Source::Tallies.sql();
+    let (today, yesterday) = feel::two_days(&app.state.db, user, &window)
+        .await
+        .expect("feel");
+    assert_eq!(
+        (today.medication_logs, yesterday.medication_logs),
+        (1440, 1440)
+    );
+    let bounds = [
+        window.yesterday_start,
+        window.today_start,
+        window.tomorrow_start,
+    ];
+    if app.database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .expect("PostgreSQL");
+        sqlx::query("ANALYZE")
+            .execute(&mut conn)
+            .await
+            .expect("statistics");
+        sqlx::query(&format!(
+            "PREPARE feel (uuid, timestamptz, timestamptz, timestamptz) AS {sql}"
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("prepared");
+        let values: Vec<String> = bounds.iter().map(|at| format!("'{at}'")).collect();
+        for mode in ["force_custom_plan", "force_generic_plan"] {
+            sqlx::query(&format!("SET plan_cache_mode = {mode}"))
+                .execute(&mut conn)
+                .await
+                .expect("plan mode");
+            let plan: Vec<String> = sqlx::query_scalar(&format!(
+                "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE feel ('{user}', {})",
+                values.join(", ")
+            ))
+            .fetch_all(&mut conn)
+            .await
+            .expect("a plan");
+            let text = plan.join("\n");
+            assert!(
+                !text.contains(" on medication_logs") && !text.contains(" on symptom_logs"),
+                "{mode} reads logs:\n{text}"
+            );
+            // Index scans (plain or bitmap) of the tallies, each yielding at most a day's buckets
+            // per loop; a generic plan may sort what they yield for its grouping, no more.
+            for line in plan.iter().filter(|line| {
+                (line.contains(" on ") && line.contains("_log_tallies")) || line.contains("Sort (")
+            }) {
+                assert!(
+                    !line.contains("Seq Scan"),
+                    "{mode} does not walk a tally key:\n{text}"
+                );
+                let produced = line
+                    .split("rows=")
+                    .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(u64::MAX);
+                assert!(
+                    produced <= DAY_BUCKETS,
+                    "{mode} reads beyond the day:\n{text}"
+                );
+            }
+            let bounded = plan
+                .iter()
+                .filter(|line| {
+                    line.contains("Index Cond:")
+                        && line.contains("bucket >=")
+                        && line.contains("bucket <")
+                })
+                .count();
+            assert_eq!(
+                bounded, 4,
+                "{mode}: the days do not bound the tally ranges:\n{text}"
+            );
+        }
+        sqlx::query("DEALLOCATE feel")
+            .execute(&mut conn)
+            .await
+            .expect("deallocated");
+    } else {
+        let url = format!("{}?mode=ro", app.database_url);
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("SQLite");
+        let sql = format!("EXPLAIN QUERY PLAN {sql}");
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql)
+            .bind(user)
+            .bind(bounds[0])
+            .bind(bounds[1])
+            .bind(bounds[2])
+            .fetch_all(&mut conn)
+            .await
+            .expect("a plan");
+        let text: Vec<&str> = plan.iter().map(|(.., detail)| detail.as_str()).collect();
+        assert!(
+            text.iter().all(|step| !step.contains("TEMP B-TREE")),
+            "sorts: {text:?}"
+        );
+        assert!(
+            text.iter().all(|step| !step.contains("_logs ")
+                && !step.ends_with("_logs")
+                && !step.contains(" l ")),
+            "reads logs: {text:?}"
+        );
+        let tally_steps: Vec<&&str> = text
+            .iter()
+            .filter(|step| step.contains("_log_tallies") || step.starts_with("SEARCH s "))
+            .collect();
+        assert_eq!(tally_steps.len(), 4, "{text:?}");
+        for step in tally_steps {
+            assert!(
+                step.starts_with("SEARCH") && step.contains("bucket>? AND bucket<?"),
+                "the day does not bound a tally range: {text:?}"
+            );
+        }
+    }
+}

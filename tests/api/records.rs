@@ -251,6 +251,8 @@ pub async fn counts(app: &TestApp, user_id: Id) -> Vec<(&'static str, i64)> {
         "medication_logs",
         "symptom_types",
         "symptom_logs",
+        "medication_log_tallies",
+        "symptom_log_tallies",
         "conditions",
         "doctors",
         "doctor_conditions",
