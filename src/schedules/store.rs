@@ -101,14 +101,16 @@ pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiE
         .map_err(DbError::from)?)
 }
 
+/// Every schedule of account `$1`, with its medication (public so that a test can hold its plan).
+pub const PLANNING_SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, \
+    s.starts_on, s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
+    m.name AS medication_name, m.name_key, m.deactivated_at \
+    FROM schedules s JOIN medications m ON m.id = s.medication_id AND m.user_id = s.user_id \
+    WHERE s.user_id = $1";
+
 /// Every schedule of the account, with its medication: what planning starts from.
 pub async fn for_planning(db: &Db, user_id: Id) -> Result<Vec<PlanRow>, DbError> {
-    const SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, s.starts_on, \
-        s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
-        m.name AS medication_name, m.name_key, m.deactivated_at \
-        FROM schedules s JOIN medications m ON m.id = s.medication_id AND m.user_id = s.user_id \
-        WHERE s.user_id = $1";
-    Ok(read!(db, |conn| sqlx::query_as(SQL)
+    Ok(read!(db, |conn| sqlx::query_as(PLANNING_SQL)
         .bind(user_id)
         .fetch_all(conn)
         .await)?)
@@ -330,6 +332,11 @@ pub async fn end_on_deactivation(
     Ok(())
 }
 
+/// The medication logs of account `$1` taken in `[$2, $3]` (public so that a test can hold its
+/// plan).
+pub const LOGS_BETWEEN_SQL: &str = "SELECT id, medication_id, taken_at FROM medication_logs \
+    WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
+
 /// The account's medication logs taken in `[from, to]`, as matching needs them: one query on the
 /// `(user_id, taken_at)` index, bounded by the range (and at most 1 000 logs a day).
 pub async fn logs_between(
@@ -338,9 +345,7 @@ pub async fn logs_between(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<LoggedDose>, DbError> {
-    const SQL: &str = "SELECT id, medication_id, taken_at FROM medication_logs \
-        WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
-    let rows: Vec<(Id, Id, Timestamp)> = read!(db, |conn| sqlx::query_as(SQL)
+    let rows: Vec<(Id, Id, Timestamp)> = read!(db, |conn| sqlx::query_as(LOGS_BETWEEN_SQL)
         .bind(user_id)
         .bind(from)
         .bind(to)
