@@ -174,15 +174,21 @@ fn reads(heavy: &HeavyAccount) -> Vec<Read> {
             "the summary's newest symptom logs",
             &symptom_logs::page_query(heavy.user, &Default::default(), RECENT, None),
         ),
-        master(
-            "the schedules doses are planned from",
-            schedules::PLANNING_SQL,
+        Read::new(
+            "the schedules doses are planned from, with the logs they are matched with",
+            schedules::PLANNING_WITH_LOGS_SQL,
+            window(),
+            window_logs,
         ),
         Read::new(
-            "the logs doses are matched with",
+            "the earlier logs a long chain of close doses is matched with",
             schedules::LOGS_BETWEEN_SQL,
             window(),
             window_logs,
+        ),
+        master(
+            "the schedules alone, at the edge of the supported dates",
+            schedules::PLANNING_SQL,
         ),
         master("the passport's conditions", passport::CONDITIONS),
         master("the passport's doctors", passport::LINKED_DOCTORS),
