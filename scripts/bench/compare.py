@@ -6,7 +6,8 @@ request (all threads, from /proc), which move far less with the neighbours' load
 Usage: compare.py BINARY [BINARY ...]   Env: BENCH_SECONDS (default 5), COMPARE_ROUNDS (2),
 COMPARE_PATHS (comma-separated; default the list, summary, feel and passport reads),
 BENCH_RUST_LOG (the servers' RUST_LOG, default warn; `info` writes the request log, as in
-production, into /dev/null).
+production, into /dev/null), COMPARE_LOG_FILTERS (several RUST_LOG filters separated by `|`, each
+binary measured under each in turn: `warn|info` is the request log's cost on one binary).
 """
 import glob, os, sys
 
@@ -15,6 +16,7 @@ import bench
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("COMPARE_ROUNDS", "2"))
 PATHS = os.environ.get("COMPARE_PATHS", "/api/v1/logs/medications?limit=20,/api/v1/summary,/api/v1/feel-vs-yesterday,/api/v1/passport").split(",")
+LOG_FILTERS = [f for f in os.environ.get("COMPARE_LOG_FILTERS", "").split("|") if f]
 
 
 def context_switches(pid):
@@ -55,11 +57,15 @@ def main():
     binaries = sys.argv[1:]
     if not binaries:
         sys.exit(__doc__)
-    print(f"{'binary':24} {'path':40} {'req/s':>8} {'CPU µs/req':>11} {'switches/req':>13}")
+    filters = LOG_FILTERS or [os.environ.get("BENCH_RUST_LOG", "warn")]
+    print(f"{'binary [RUST_LOG]':40} {'path':40} {'req/s':>8} {'CPU µs/req':>11} {'switches/req':>13}")
     for _ in range(ROUNDS):
         for binary in binaries:
-            for path, rps, cpu_us, switches in measure(binary):
-                print(f"{os.path.basename(binary)[:24]:24} {path[:40]:40} {rps:>8.0f} {cpu_us:>11.0f} {switches:>13.2f}")
+            for log_filter in filters:
+                os.environ["BENCH_RUST_LOG"] = log_filter  # read by bench.Server.start
+                label = f"{os.path.basename(binary)[:24]} [{log_filter[:13]}]"
+                for path, rps, cpu_us, switches in measure(binary):
+                    print(f"{label:40} {path[:40]:40} {rps:>8.0f} {cpu_us:>11.0f} {switches:>13.2f}")
 
 
 if __name__ == "__main__":

@@ -83,12 +83,9 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         .filter(|v| is_acceptable(v))
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     request.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %request.method(),
-        path = %request.uri().path(),
-    );
+    // The span holds only the id: its fields are formatted when it opens and copied into every
+    // line of the request, and the request's own line carries the method, route and path.
+    let span = tracing::info_span!("request", request_id = %id);
     let header = HeaderValue::from_str(&id).ok();
     let context = Arc::new(RequestContext {
         id,
@@ -96,7 +93,7 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         user: OnceLock::new(),
     });
     // Dropped unanswered (the client went away), the pending line is written with status 499.
-    let line = PendingLine::new(span.clone(), context.clone(), request.method().clone());
+    let line = PendingLine::new(span.clone(), context.clone(), &request);
     let mut response = CONTEXT
         .scope(context, next.run(request).instrument(span))
         .await;

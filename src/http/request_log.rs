@@ -1,6 +1,7 @@
 //! The request log: one line per request, written inside the request's span when its response
-//! has been handed to the connection in full, with the id, method, route template, status,
-//! latency and (when signed in) the account. Probes and scrapes log at `debug` so that they do
+//! has been handed to the connection in full, with the id, method, route template, path (never
+//! the query string, which may hold search terms), status, latency and (when signed in) the
+//! account. Probes and scrapes log at `debug` so that they do
 //! not flood the log, a 5xx at `error`. A request whose client went away first, before the answer
 //! or in the middle of its body, is logged with status 499 (nginx's "client closed request").
 
@@ -13,7 +14,8 @@ use std::{
 
 use axum::{
     body::{Body, Bytes},
-    http::{Method, StatusCode},
+    extract::Request,
+    http::{Method, StatusCode, Uri},
     response::Response,
 };
 use hyper::body::{Body as HttpBody, Frame, SizeHint};
@@ -43,16 +45,19 @@ pub struct PendingLine {
     span: Span,
     context: Arc<RequestContext>,
     method: Method,
+    /// The request's URI, kept for its path: cloning it shares its bytes rather than copying.
+    uri: Uri,
     started: Instant,
     written: bool,
 }
 
 impl PendingLine {
-    pub fn new(span: Span, context: Arc<RequestContext>, method: Method) -> Self {
+    pub fn new(span: Span, context: Arc<RequestContext>, request: &Request) -> Self {
         Self {
             span,
             context,
-            method,
+            method: request.method().clone(),
+            uri: request.uri().clone(),
             started: Instant::now(),
             written: false,
         }
@@ -84,6 +89,7 @@ impl PendingLine {
         let user_id = self.context.user().map(display);
         let request_id = display(&self.context.id);
         let method = display(&self.method);
+        let path = display(self.uri.path());
         let _entered = self.span.enter();
         // `tracing` fixes an event's level where it is written, hence one macro call per level.
         macro_rules! line {
@@ -93,6 +99,7 @@ impl PendingLine {
                     request_id,
                     method,
                     route,
+                    path,
                     status = $status,
                     latency_ms,
                     user_id,

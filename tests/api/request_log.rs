@@ -57,6 +57,7 @@ async fn each_request_logs_one_json_line_with_every_field() {
     assert_eq!(line["message"], "response sent");
     assert_eq!(line["method"], "PATCH");
     assert_eq!(line["route"], "/api/v1/me");
+    assert_eq!(line["path"], "/api/v1/me");
     assert_eq!(line["status"], 200);
     assert_eq!(line["user_id"], me);
     let latency = line["latency_ms"].as_f64().expect("a latency in ms");
@@ -84,7 +85,7 @@ async fn the_route_is_the_template_and_anonymous_requests_have_no_account() {
             "/api/v1/medications/{id}",
             401,
         ),
-        ("/nowhere/at/all".to_owned(), "unmatched", 404),
+        ("/nowhere/at/all?q=secret".to_owned(), "unmatched", 404),
     ];
     for (path, route, status) in cases {
         let request_id = fresh_request_id();
@@ -95,6 +96,9 @@ async fn the_route_is_the_template_and_anonymous_requests_have_no_account() {
 
         let line = logs.json_line(the_request_line(&request_id)).await;
         assert_eq!(line["route"], route);
+        // The path as requested, without its query string (search terms stay out of the log).
+        let without_query = path.split('?').next().unwrap_or_default();
+        assert_eq!(line["path"], without_query);
         assert_eq!(line["status"], status);
         assert_eq!(line["level"], "INFO");
         assert!(line.get("user_id").is_none(), "{line}");
