@@ -2,11 +2,12 @@
 """medtracker benchmark: one table of requests/s, p50, p99, errors and the server's peak RSS.
 
 Usage: bench.py PATH_TO_RELEASE_BINARY. Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64),
-BENCH_DATABASE_URL (a PostgreSQL server URL; default: a fresh SQLite file).
+BENCH_DATABASE_URL (a PostgreSQL server URL; default: a fresh SQLite file), BENCH_SMOKE=1 (a small
+growth phase, for CI).
 Every figure is also given as a ratio against the /health baseline of the same run, because
 absolute numbers on shared machines drift and ratios do not.
 """
-import calendar, json, os, re, signal, threading, socket, sqlite3, subprocess, sys, tempfile, time, uuid
+import base64, calendar, json, os, re, signal, threading, socket, sqlite3, subprocess, sys, tempfile, time, uuid
 import http.client
 
 BIN = sys.argv[1]
@@ -16,7 +17,9 @@ THREADS = 2
 PG_URL = os.environ.get("BENCH_DATABASE_URL")
 # A smoke run (CI) proves the script works: shorter scenarios and a smaller growth phase.
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
-GROWTH_ACCOUNTS, GROWTH_LOGS = (99, 100) if SMOKE else (999, 1_000)
+# The growth phase: accounts with as many medication logs each (the light account under test is
+# one of them), and one heavy account.
+GROWTH_ACCOUNTS, GROWTH_LOGS, GROWTH_HEAVY_LOGS = (100, 100, 2_000) if SMOKE else (1_000, 1_000, 100_000)
 HERE = os.path.dirname(os.path.abspath(__file__))
 PASSWORD = "violet harbour engine 42"
 
@@ -126,19 +129,18 @@ def seed_diary(port, cookie):
 
 
 def bulk_logs(database_url, user_ids_and_meds, per_account):
-    """Inserts many medication logs straight into the store (the API would take minutes)."""
+    """Inserts many medication logs straight into the store (the API would take minutes): each
+    account's one every ten minutes back from an hour ago, so 1 000 span a week of past days."""
     now_ms = int(time.time() * 1000)
-    rows = []
-    for user_id, med_id in user_ids_and_meds:
-        for i in range(per_account):
-            rows.append((user_id, med_id, now_ms - 3_600_000 - i * 600_000))
-    insert_logs(database_url, rows)
+    insert_logs(database_url, ((user_id, med_id, now_ms - 3_600_000 - i * 600_000)
+                               for user_id, med_id in user_ids_and_meds for i in range(per_account)))
 
 
 def insert_logs(database_url, logs):
-    """Inserts medication logs given as (user id, medication id, taken_at in ms)."""
+    """Inserts medication logs given as (user id, medication id, taken_at in ms), an iterable
+    consumed as it is written: a million rows are never held at once."""
     now_ms = int(time.time() * 1000)
-    rows = [(str(uuid.uuid4()), user_id, med_id, taken_ms, 1.0, "tablet", 3, now_ms, now_ms) for user_id, med_id, taken_ms in logs]
+    rows = ((str(uuid.uuid4()), user_id, med_id, taken_ms, 1.0, "tablet", 3, now_ms, now_ms) for user_id, med_id, taken_ms in logs)
     if database_url.startswith("sqlite"):
         db = sqlite3.connect(database_url.split("://", 1)[1])
         db.executemany("INSERT INTO medication_logs (id, user_id, medication_id, taken_at, dose_amount, dose_unit, effectiveness, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
@@ -214,6 +216,18 @@ def insert_symptom_logs(database_url, logs):
         os.unlink(f.name)
 
 
+def deep_cursor(database_url, user_id, depth):
+    """The cursor the server gives out after the account's `depth` newest medication logs:
+    base64url("v1:<taken_at in ms>:<log id>"), built as `src/pagination.rs` builds it."""
+    if database_url.startswith("sqlite"):
+        statement = "SELECT taken_at, id FROM medication_logs WHERE user_id = ? ORDER BY taken_at DESC, id DESC LIMIT 1 OFFSET ?"
+    else:
+        statement = ("SELECT (EXTRACT(EPOCH FROM taken_at) * 1000)::bigint, id FROM medication_logs "
+                     "WHERE user_id = ? ORDER BY taken_at DESC, id DESC LIMIT 1 OFFSET ?")
+    (taken_ms, log_id), = sql(database_url, statement, (user_id, depth - 1))
+    return base64.urlsafe_b64encode(f"v1:{taken_ms}:{log_id}".encode()).decode().rstrip("=")
+
+
 def ms_to_iso(ms):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
@@ -227,7 +241,7 @@ def sql(database_url, statement, params=()):
         return out
     text = statement
     for p in params:
-        text = text.replace("?", f"'{p}'", 1)
+        text = text.replace("?", str(p) if isinstance(p, int) else f"'{p}'", 1)
     out = subprocess.run(["psql", "-qAt", database_url, "-c", text], check=True, capture_output=True, text=True).stdout
     return [tuple(line.split("|")) for line in out.splitlines() if line]
 
@@ -396,21 +410,34 @@ def main():
     startup = server.start()
     server.stop()
 
-    # Growth: (b) with 1 000 logs in the database, then with 1 000 000 over 1 000 accounts.
+    # Growth: (b) for a light account (one of 1 000 with 1 000 medication logs each), for a heavy
+    # one (100 000) and from a cursor halfway down the heavy one's history: a page should cost the
+    # same whoever asks and however deep.
     url = fresh_database("growth")
     port = free_port()
     server = Server(url, port)
     server.start()
-    cookie_g = register(port, "growth@example.com")
-    med, _ = api(port, "POST", "/api/v1/medications", {"name": "Ibuprofen"}, cookie_g)
-    (gid,) = sql(url, "SELECT id FROM users WHERE email = ?", ("growth@example.com",))[0]
-    bulk_logs(url, [(gid, med["id"])], GROWTH_LOGS)
-    wrk(port, "/api/v1/logs/medications?limit=20", warm, CONNECTIONS, cookie=cookie_g)
-    small = wrk(port, "/api/v1/logs/medications?limit=20", SECONDS, CONNECTIONS, cookie=cookie_g)
-    others = extra_accounts(url, GROWTH_ACCOUNTS, gid)
-    bulk_logs(url, others, GROWTH_LOGS)
-    wrk(port, "/api/v1/logs/medications?limit=20", warm, CONNECTIONS, cookie=cookie_g)
-    big = wrk(port, "/api/v1/logs/medications?limit=20", SECONDS, CONNECTIONS, cookie=cookie_g)
+    accounts = {}
+    for who in ("light", "heavy"):
+        email = f"growth-{who}@example.com"
+        cookie_g = register(port, email)
+        med, _ = api(port, "POST", "/api/v1/medications", {"name": "Ibuprofen"}, cookie_g)
+        (account_id,) = sql(url, "SELECT id FROM users WHERE email = ?", (email,))[0]
+        accounts[who] = (cookie_g, account_id, med["id"])
+    others = extra_accounts(url, GROWTH_ACCOUNTS - 1, accounts["light"][1])
+    bulk_logs(url, [accounts["light"][1:]] + others, GROWTH_LOGS)
+    bulk_logs(url, [accounts["heavy"][1:]], GROWTH_HEAVY_LOGS)
+    page = "/api/v1/logs/medications?limit=20"
+    deep = f"{page}&cursor={deep_cursor(url, accounts['heavy'][1], GROWTH_HEAVY_LOGS // 2)}"
+    deep_page, _ = api(port, "GET", deep, cookie=accounts["heavy"][0])
+    if len(deep_page["items"]) != 20:
+        sys.exit(f"the deep page holds {len(deep_page['items'])} logs, not 20")
+    growth = {}
+    for name, cookie_g, path in (("light", accounts["light"][0], page), ("heavy", accounts["heavy"][0], page),
+                                 ("deep", accounts["heavy"][0], deep)):
+        wrk(port, path, warm, CONNECTIONS, cookie=cookie_g)
+        growth[name] = wrk(port, path, SECONDS, CONNECTIONS, cookie=cookie_g)
+        growth[name]["name"] = f"growth: (b) the {name} account's page" if name != "deep" else "growth: (b) a page halfway down the heavy account"
     server.stop()
 
     cores = os.cpu_count() or 1
@@ -423,16 +450,21 @@ def main():
     print()
     print(f"single login (≈ one Argon2id hash): {single['p50']:.1f} ms → Argon2 limit {cores / hash_s:.0f} logins/s; (g) reached {login['rps'] / (cores / hash_s):.0%} of it")
     print(f"/health while logins saturate the CPU (one probe every 10 ms): p99 {during.get('p99', 0):.2f} ms, {during.get('errors', 0)} errors")
-    total = (GROWTH_ACCOUNTS + 1) * GROWTH_LOGS
-    print(f"growth: (b) p50 {small['p50']:.2f} ms with {GROWTH_LOGS} logs, {big['p50']:.2f} ms with {total} logs ({big['p50'] / max(small['p50'], 1e-9):.2f}x); p99 {small['p99']:.2f} → {big['p99']:.2f} ms")
+    total = GROWTH_ACCOUNTS * GROWTH_LOGS + GROWTH_HEAVY_LOGS
+    light = growth["light"]
+    print(f"growth, {total} medication logs of {GROWTH_ACCOUNTS + 1} accounts: (b) light ({GROWTH_LOGS} logs) {light['rps']:.0f} req/s, p50 {light['p50']:.2f} ms, p99 {light['p99']:.2f} ms")
+    for name in ("heavy", "deep"):
+        r = growth[name]
+        what = f"heavy ({GROWTH_HEAVY_LOGS} logs)" if name == "heavy" else f"deep (cursor after {GROWTH_HEAVY_LOGS // 2} logs)"
+        print(f"  {what}: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms; {name}/light {light['rps'] / max(r['rps'], 1e-9):.2f}x the time per request, {r['p50'] / max(light['p50'], 1e-9):.2f}x p50 (target at most 1.25x)")
     print(f"report over 366 days of 20 000 logs, one client: p50 {report['p50']:.1f} ms, p99 {report['p99']:.1f} ms (target < 200 ms)")
     for what, (ordinary_day, full_day) in heavy.items():
         print(f"{what}, a full day vs an ordinary one: {full_day['cpu_us'] / max(ordinary_day['cpu_us'], 1e-9):.2f}x the CPU per request, {ordinary_day['rps'] / max(full_day['rps'], 1e-9):.2f}x the time (target at most 2x)")
     print(f"memory: idle RSS {idle_rss / 1024:.1f} MiB, peak RSS {peak_rss / 1024:.1f} MiB")
     print(f"start-up to /health/ready on a migrated database: {startup * 1000:.0f} ms")
-    errors = sum(r["errors"] for r in results) + during.get("errors", 0)
+    errors = sum(r["errors"] for r in results + list(growth.values())) + during.get("errors", 0)
     if errors:
-        for r in results + [dict(during, name="/health probe during (g)")]:
+        for r in results + list(growth.values()) + [dict(during, name="/health probe during (g)")]:
             if r.get("errors"):
                 print(f"{r['name']}: {r['error_detail']}")
         sys.exit(f"{errors} requests failed")

@@ -71,6 +71,11 @@ impl Collection {
     }
 }
 
+/// Whether account `$1` is a demo, and how many records of collection `$2` it holds: two
+/// primary-key lookups (public so that a test can hold its plan).
+pub const USAGE_SQL: &str = "SELECT u.is_demo, COALESCE(a.used, 0) FROM users u \
+    LEFT JOIN account_usage a ON a.user_id = u.id AND a.collection = $2 WHERE u.id = $1";
+
 /// Refuses the write when the account already holds its quota of `collection`. An account that
 /// no longer exists passes: the insert then fails its foreign key and is answered as gone.
 pub async fn ensure_room(
@@ -78,9 +83,7 @@ pub async fn ensure_room(
     user_id: Id,
     collection: Collection,
 ) -> Result<(), DbError> {
-    const SQL: &str = "SELECT u.is_demo, COALESCE(a.used, 0) FROM users u \
-        LEFT JOIN account_usage a ON a.user_id = u.id AND a.collection = $2 WHERE u.id = $1";
-    let found: Option<(bool, i64)> = run!(tx, |conn| sqlx::query_as(SQL)
+    let found: Option<(bool, i64)> = run!(tx, |conn| sqlx::query_as(USAGE_SQL)
         .bind(user_id)
         .bind(collection.name())
         .fetch_optional(conn)

@@ -61,7 +61,11 @@ pub fn log_window(
     to: Date,
 ) -> Option<(Timestamp, Timestamp)> {
     let plans: Vec<SchedulePlan> = schedules.iter().map(|s| s.plan.clone()).collect();
-    let start = matching_start(&plans, tz, from);
+    window_from(matching_start(&plans, tz, from), tz, to)
+}
+
+/// [`log_window`] when matching starts on `start`: its end does not depend on the schedules.
+pub fn window_from(start: Date, tz: &TimeZone, to: Date) -> Option<(Timestamp, Timestamp)> {
     let opens = instant_of(start, jiff::civil::Time::midnight(), tz)?;
     let closes = instant_of(to.tomorrow().ok()?, jiff::civil::Time::midnight(), tz)?;
     Some((

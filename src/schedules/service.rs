@@ -1,11 +1,13 @@
 //! Gathers what the pure dose functions need, in a fixed number of queries: the account's time
-//! zone (usually read with the session), its schedules, then the logs from where matching must
-//! start to two hours after the range. Never a query per day, dose or medication.
+//! zone (usually read with the session), then its schedules with the logs from where matching
+//! must start to two hours after the range (one statement, a second only when a chain of close
+//! doses reaches further back than the day before the range). Never a query per day, dose or
+//! medication.
 
 use jiff::{civil::Date, tz::TimeZone};
 
 use super::{
-    doses::{Dose, ScheduledMedication, TooManyDoses, doses_in_range, log_window},
+    doses::{Dose, ScheduledMedication, TooManyDoses, doses_in_range, log_window, window_from},
     store,
 };
 use crate::{
@@ -62,10 +64,31 @@ pub async fn doses_between(
     to: Date,
     limit: usize,
 ) -> ApiResult<DosesInRange> {
-    let rows = store::for_planning(&state.db, user_id).await?;
-    let mut schedules = Vec::with_capacity(rows.len());
+    let out_of_range = || ApiError::field("to", "is outside the supported dates");
+    // Matching starts on `from`, or the day before when a dose late at night shares a log with
+    // one early the next morning: the logs from the day before are read with the schedules, in
+    // one statement. Only a longer chain of close doses needs the earlier logs read afterwards.
+    let guessed = from
+        .yesterday()
+        .ok()
+        .and_then(|start| window_from(start, tz, to))
+        .or_else(|| window_from(from, tz, to));
+    let Some((guessed_opens, closes)) = guessed else {
+        // At the edge of the supported dates only an account without schedules has an answer.
+        return if store::for_planning(&state.db, user_id).await?.is_empty() {
+            Ok(DosesInRange {
+                doses: Vec::new(),
+                name_keys: Vec::new(),
+            })
+        } else {
+            Err(out_of_range())
+        };
+    };
+    let planning = store::planning_with_logs(&state.db, user_id, guessed_opens, closes).await?;
+    let mut logs = planning.logs;
+    let mut schedules = Vec::with_capacity(planning.schedules.len());
     let mut name_keys: Vec<(Id, String)> = Vec::new();
-    for row in rows {
+    for row in planning.schedules {
         if !name_keys
             .iter()
             .any(|(id, _)| *id == row.schedule.medication_id)
@@ -89,9 +112,13 @@ pub async fn doses_between(
             name_keys,
         });
     }
-    let out_of_range = || ApiError::field("to", "is outside the supported dates");
-    let (opens, closes) = log_window(&schedules, tz, from, to).ok_or_else(out_of_range)?;
-    let logs = store::logs_between(&state.db, user_id, opens, closes).await?;
+    let (opens, _) = log_window(&schedules, tz, from, to).ok_or_else(out_of_range)?;
+    if opens < guessed_opens {
+        // The chain reaches further back than the day before: read the logs before the guess.
+        // (A guess that opened earlier than needed read a few logs that can take no dose.)
+        let before = guessed_opens.plus_millis(-1);
+        logs.extend(store::logs_between(&state.db, user_id, opens, before).await?);
+    }
     let doses = doses_in_range(&schedules, tz, from, to, &logs, Timestamp::now(), limit).map_err(
         |TooManyDoses| ApiError::field("to", format!("the range holds more than {limit} doses")),
     )?;

@@ -101,17 +101,127 @@ pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiE
         .map_err(DbError::from)?)
 }
 
+/// Every schedule of account `$1`, with its medication (public so that a test can hold its plan).
+pub const PLANNING_SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, \
+    s.starts_on, s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
+    m.name AS medication_name, m.name_key, m.deactivated_at \
+    FROM schedules s JOIN medications m ON m.id = s.medication_id AND m.user_id = s.user_id \
+    WHERE s.user_id = $1";
+
 /// Every schedule of the account, with its medication: what planning starts from.
 pub async fn for_planning(db: &Db, user_id: Id) -> Result<Vec<PlanRow>, DbError> {
-    const SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, s.starts_on, \
-        s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
-        m.name AS medication_name, m.name_key, m.deactivated_at \
-        FROM schedules s JOIN medications m ON m.id = s.medication_id AND m.user_id = s.user_id \
-        WHERE s.user_id = $1";
-    Ok(read!(db, |conn| sqlx::query_as(SQL)
+    Ok(read!(db, |conn| sqlx::query_as(PLANNING_SQL)
         .bind(user_id)
         .fetch_all(conn)
         .await)?)
+}
+
+/// Every schedule of account `$1` with its medication, then the account's medication logs taken in
+/// `[$2, $3]`: what planning and matching start from, in one statement, since the landing summary
+/// runs it on every visit. A log's row holds only its id, medication and `taken_at`; a schedule's
+/// row has no `taken_at`. Each part walks its own index on the account (public so that a test can
+/// hold its plan).
+pub const PLANNING_WITH_LOGS_SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, \
+    s.starts_on, s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
+    m.name AS medication_name, m.name_key, m.deactivated_at, NULL AS taken_at \
+    FROM schedules s JOIN medications m ON m.id = s.medication_id AND m.user_id = s.user_id \
+    WHERE s.user_id = $1 \
+    UNION ALL \
+    SELECT id, medication_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+    taken_at FROM medication_logs WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
+
+/// The account's schedules, and its medication logs of a window.
+#[derive(Default)]
+pub struct Planning {
+    pub schedules: Vec<PlanRow>,
+    pub logs: Vec<LoggedDose>,
+}
+
+/// A row of [`PLANNING_WITH_LOGS_SQL`]: a schedule, or a log when `taken_at` is set.
+#[derive(sqlx::FromRow)]
+struct PlanningRow {
+    id: Id,
+    medication_id: Id,
+    times: Option<String>,
+    days_of_week: Option<String>,
+    starts_on: Option<Date>,
+    ends_on: Option<Date>,
+    dose_amount: Option<f64>,
+    dose_unit: Option<String>,
+    created_at: Option<Timestamp>,
+    updated_at: Option<Timestamp>,
+    medication_name: Option<String>,
+    name_key: Option<String>,
+    deactivated_at: Option<Timestamp>,
+    taken_at: Option<Timestamp>,
+}
+
+impl PlanningRow {
+    fn into_schedule(self) -> Result<PlanRow, DbError> {
+        let (
+            Some(times),
+            Some(starts_on),
+            Some(created_at),
+            Some(updated_at),
+            Some(medication_name),
+            Some(name_key),
+        ) = (
+            self.times,
+            self.starts_on,
+            self.created_at,
+            self.updated_at,
+            self.medication_name,
+            self.name_key,
+        )
+        else {
+            return Err(sqlx::Error::Decode("a schedule's row lacks a column".into()).into());
+        };
+        Ok(PlanRow {
+            schedule: ScheduleRow {
+                id: self.id,
+                medication_id: self.medication_id,
+                times,
+                days_of_week: self.days_of_week,
+                starts_on,
+                ends_on: self.ends_on,
+                dose_amount: self.dose_amount,
+                dose_unit: self.dose_unit,
+                created_at,
+                updated_at,
+            },
+            medication_name,
+            name_key,
+            deactivated_at: self.deactivated_at,
+        })
+    }
+}
+
+/// Every schedule of the account with its medication, and its medication logs taken in
+/// `[from, to]`, read together.
+pub async fn planning_with_logs(
+    db: &Db,
+    user_id: Id,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Planning, DbError> {
+    let rows: Vec<PlanningRow> = read!(db, |conn| sqlx::query_as(PLANNING_WITH_LOGS_SQL)
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(conn)
+        .await)?;
+    let mut planning = Planning::default();
+    for row in rows {
+        match row.taken_at {
+            Some(taken_at) => planning.logs.push(LoggedDose {
+                id: row.id,
+                medication_id: row.medication_id,
+                taken_at,
+            }),
+            None => planning.schedules.push(row.into_schedule()?),
+        }
+    }
+    Ok(planning)
 }
 
 /// A schedule row with its medication's name and last deactivation, for planning. An account
@@ -330,6 +440,11 @@ pub async fn end_on_deactivation(
     Ok(())
 }
 
+/// The medication logs of account `$1` taken in `[$2, $3]` (public so that a test can hold its
+/// plan).
+pub const LOGS_BETWEEN_SQL: &str = "SELECT id, medication_id, taken_at FROM medication_logs \
+    WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
+
 /// The account's medication logs taken in `[from, to]`, as matching needs them: one query on the
 /// `(user_id, taken_at)` index, bounded by the range (and at most 1 000 logs a day).
 pub async fn logs_between(
@@ -338,9 +453,7 @@ pub async fn logs_between(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<LoggedDose>, DbError> {
-    const SQL: &str = "SELECT id, medication_id, taken_at FROM medication_logs \
-        WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
-    let rows: Vec<(Id, Id, Timestamp)> = read!(db, |conn| sqlx::query_as(SQL)
+    let rows: Vec<(Id, Id, Timestamp)> = read!(db, |conn| sqlx::query_as(LOGS_BETWEEN_SQL)
         .bind(user_id)
         .bind(from)
         .bind(to)

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Client, spawn_app},
+    helpers::{Client, MINUTE, instant, spawn_app},
     medications::medication,
     schedules::{create_schedule, day, today},
 };
@@ -186,6 +186,38 @@ async fn a_chain_of_close_doses_gets_the_same_statuses_whatever_the_range() {
 
     assert_eq!(second.len(), 12);
     assert_eq!(&both[12..], &second[..]);
+}
+
+#[tokio::test]
+async fn a_chain_reaching_days_before_the_range_is_matched_from_its_start() {
+    let app = spawn_app().await;
+    let client = app.user().await;
+    let med = medication(&client, "Drops").await;
+    let every_two_hours: Vec<String> = (0..12).map(|h| format!("{:02}:00", h * 2)).collect();
+    create_schedule(
+        &client,
+        &med,
+        json!({"times": every_two_hours, "starts_on": "2026-11-08"}),
+    )
+    .await;
+    // Each dose logged 50 minutes early, which also lies in the previous dose's window: only
+    // matching from the chain's first dose, three days before the range, gives each its own log.
+    let mut expected = Vec::new();
+    for date in ["2026-11-08", "2026-11-09", "2026-11-10", "2026-11-11"] {
+        for hour in (0..24).step_by(2) {
+            let planned = instant(&format!("{date}T{hour:02}:00:00Z"));
+            let early = planned.plus_millis(-50 * MINUTE).to_string();
+            log_dose(&client, &med, &early).await;
+            expected.push(early);
+        }
+    }
+
+    let last_day = doses(&client, "?from=2026-11-11&to=2026-11-11").await;
+    let all_days = doses(&client, "?from=2026-11-08&to=2026-11-11").await;
+
+    assert_eq!(field(&last_day, "status"), ["taken"; 12]);
+    assert_eq!(field(&last_day, "taken_at"), expected[36..]);
+    assert_eq!(&all_days[36..], &last_day[..]);
 }
 
 #[tokio::test]

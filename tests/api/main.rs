@@ -7,6 +7,7 @@ mod account_rate_limit;
 mod audit;
 mod auth;
 mod basics;
+mod bounded_reads;
 mod cli;
 mod concurrent_patches;
 mod conditions;

@@ -15,7 +15,7 @@ use serde_json::json;
 use sqlx::Connection;
 
 use crate::{
-    helpers::{TestApp, instant, spawn_app},
+    helpers::{Client, TestApp, instant, spawn_app},
     records::{bulk_logs, user_id},
 };
 
@@ -25,9 +25,16 @@ const LIMIT: i64 = 20;
 /// to close its last group of equal times.
 const PAGE_READ: u64 = 22;
 
-/// The account under test (10 000 logs of each kind) and five others with 500 each; the ids of the
-/// heavy account, its medication and its symptom type.
-async fn heavy_history(app: &TestApp) -> (Id, Id, Id) {
+/// The account under test: signed in, with one medication and one symptom type.
+pub struct HeavyAccount {
+    pub client: Client,
+    pub user: Id,
+    pub medication: Id,
+    pub kind: Id,
+}
+
+/// The account under test (10 000 logs of each kind) and five others with 500 each.
+pub async fn heavy_history(app: &TestApp) -> HeavyAccount {
     let mut heavy = None;
     for n in 0..6 {
         let (client, _) = app.signed_in().await;
@@ -46,7 +53,12 @@ async fn heavy_history(app: &TestApp) -> (Id, Id, Id) {
         bulk_logs(app, user, medication, count, false).await;
         bulk_logs(app, user, kind, count, true).await;
         if n == 0 {
-            heavy = Some((user, medication, kind));
+            heavy = Some(HeavyAccount {
+                client,
+                user,
+                medication,
+                kind,
+            });
         }
     }
     heavy.expect("the heavy account")
@@ -131,7 +143,7 @@ fn page_queries(user: Id, medication: Id, kind: Id) -> Vec<(&'static str, PageQu
 /// Rows each plan node over a log table produced (`actual ... rows=N`), and whether any node sorts
 /// its whole input. An incremental sort is allowed: fed in time order, it only orders ties by id
 /// and reads one row past the page to see where the last tie ends.
-fn log_scans_and_sorts(plan: &[String]) -> (Vec<u64>, bool) {
+pub fn log_scans_and_sorts(plan: &[String]) -> (Vec<u64>, bool) {
     let mut rows = Vec::new();
     let mut sorts = false;
     for line in plan {
@@ -156,8 +168,8 @@ fn log_scans_and_sorts(plan: &[String]) -> (Vec<u64>, bool) {
 #[tokio::test]
 async fn a_page_of_logs_reads_the_page_and_no_more() {
     let app = spawn_app().await;
-    let (user, medication, kind) = heavy_history(&app).await;
-    let queries = page_queries(user, medication, kind);
+    let heavy = heavy_history(&app).await;
+    let queries = page_queries(heavy.user, heavy.medication, heavy.kind);
     if app.database_url.starts_with("postgres") {
         let mut conn = sqlx::PgConnection::connect(&app.database_url)
             .await

@@ -7,6 +7,7 @@ mod helpers;
 
 mod counters;
 mod exposition;
+mod statements;
 
 use std::ops::Deref;
 
