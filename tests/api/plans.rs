@@ -254,7 +254,7 @@ async fn feel_reads_the_tallies_of_its_two_days_and_no_log() {
         store::{self as feel, Source},
     };
     let app = spawn_app().await;
-    let (user, _, _) = heavy_history(&app).await;
+    let user = heavy_history(&app).await.user;
     let tz = jiff::tz::db().get("Europe/Berlin").expect("bundled tzdb");
     let window = days::two_days(jiff::civil::date(2026, 1, 29), &tz).expect("in range");
     assert_eq!(Source::for_window(&window), Source::Tallies);
