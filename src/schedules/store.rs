@@ -116,11 +116,12 @@ pub async fn for_planning(db: &Db, user_id: Id) -> Result<Vec<PlanRow>, DbError>
         .await)?)
 }
 
-/// Every schedule of account `$1` with its medication, then the account's medication logs taken in
-/// `[$2, $3]`: what planning and matching start from, in one statement, since the landing summary
-/// runs it on every visit. A log's row holds only its id, medication and `taken_at`; a schedule's
-/// row has no `taken_at`. Each part walks its own index on the account (public so that a test can
-/// hold its plan).
+/// Every schedule of account `$1` with its medication, then the logs taken in `[$2, $3]` of the
+/// medications that have a schedule: what planning and matching start from, in one statement,
+/// since the landing summary runs it on every visit. Only a scheduled medication's logs can take a
+/// dose, and a busy day of unscheduled ones must not make every landing page read it. A log's row
+/// holds only its id, medication and `taken_at`; a schedule's row has no `taken_at`. Each part
+/// walks its own index on the account (public so that a test can hold its plan).
 pub const PLANNING_WITH_LOGS_SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, \
     s.starts_on, s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
     m.name AS medication_name, m.name_key, m.deactivated_at, NULL AS taken_at \
@@ -128,7 +129,8 @@ pub const PLANNING_WITH_LOGS_SQL: &str = "SELECT s.id, s.medication_id, s.times,
     WHERE s.user_id = $1 \
     UNION ALL \
     SELECT id, medication_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-    taken_at FROM medication_logs WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
+    taken_at FROM medication_logs WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3 \
+    AND medication_id IN (SELECT medication_id FROM schedules WHERE user_id = $1)";
 
 /// The account's schedules, and its medication logs of a window.
 #[derive(Default)]
@@ -440,10 +442,11 @@ pub async fn end_on_deactivation(
     Ok(())
 }
 
-/// The medication logs of account `$1` taken in `[$2, $3]` (public so that a test can hold its
-/// plan).
+/// The logs of account `$1` taken in `[$2, $3]` of its scheduled medications, the only ones that
+/// can take a dose (public so that a test can hold its plan).
 pub const LOGS_BETWEEN_SQL: &str = "SELECT id, medication_id, taken_at FROM medication_logs \
-    WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3";
+    WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3 \
+    AND medication_id IN (SELECT medication_id FROM schedules WHERE user_id = $1)";
 
 /// The account's medication logs taken in `[from, to]`, as matching needs them: one query on the
 /// `(user_id, taken_at)` index, bounded by the range (and at most 1 000 logs a day).

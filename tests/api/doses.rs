@@ -408,3 +408,42 @@ async fn another_accounts_logs_take_none_of_my_doses() {
         Vec::<Value>::new()
     );
 }
+
+#[tokio::test]
+async fn doses_read_only_the_logs_of_scheduled_medications() {
+    let app = spawn_app().await;
+    let me = app.user().await;
+    let scheduled = medication(&me, "Iron").await;
+    let unscheduled = medication(&me, "Ibuprofen").await;
+    let yesterday = day(&today(&me).await, -1);
+    create_schedule(
+        &me,
+        &scheduled,
+        json!({"times": ["08:00"], "starts_on": yesterday}),
+    )
+    .await;
+    let taken = log_dose(&me, &scheduled, &format!("{yesterday}T08:10:00Z")).await;
+    for minute in 0..30 {
+        log_dose(
+            &me,
+            &unscheduled,
+            &format!("{yesterday}T07:{minute:02}:00Z"),
+        )
+        .await;
+    }
+    let user = crate::records::user_id(&me).await;
+    let (from, to) = (
+        instant(&format!("{yesterday}T00:00:00Z")),
+        instant(&format!("{yesterday}T23:59:59Z")),
+    );
+
+    // A busy day of a medication without a schedule is not read by the statement the landing
+    // summary runs on every visit: only a scheduled medication's log can take a dose.
+    let planning = medtracker::schedules::store::planning_with_logs(&app.state.db, user, from, to)
+        .await
+        .expect("planning");
+    let logs: Vec<String> = planning.logs.iter().map(|l| l.id.to_string()).collect();
+    assert_eq!(logs, [taken.clone()]);
+    let items = doses(&me, &format!("?from={yesterday}&to={yesterday}")).await;
+    assert_eq!(field(&items, "status"), ["taken"]);
+}
