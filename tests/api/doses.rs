@@ -443,7 +443,7 @@ async fn doses_read_only_the_logs_of_scheduled_medications() {
         .await
         .expect("planning");
     let logs: Vec<String> = planning.logs.iter().map(|l| l.id.to_string()).collect();
-    assert_eq!(logs, [taken.clone()]);
+    assert_eq!(logs, [taken]);
     let items = doses(&me, &format!("?from={yesterday}&to={yesterday}")).await;
     assert_eq!(field(&items, "status"), ["taken"]);
 }
