@@ -101,6 +101,21 @@ pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiE
         .map_err(DbError::from)?)
 }
 
+/// The `FROM` of account `$1`'s logs taken in `[$2, $3]` of its scheduled medications, aliased
+/// `l`. It walks from each scheduled medication into that medication's logs of the window, on the
+/// `(medication_id, taken_at, id)` index alone, so it reads only the logs it returns: filtering the
+/// account's window instead would test every log of a busy day, scheduled or not. The account
+/// scopes the logs through its schedules: a log's medication, like a schedule's, is always its own
+/// account's (every write of one checks the medication's account first), and a test on
+/// `l.user_id` here would make SQLite walk the account's window again. A macro because `concat!` takes literals.
+macro_rules! scheduled_logs_from {
+    () => {
+        "FROM (SELECT DISTINCT medication_id FROM schedules WHERE user_id = $1) scheduled \
+        JOIN medication_logs l ON l.medication_id = scheduled.medication_id \
+        WHERE l.taken_at >= $2 AND l.taken_at <= $3"
+    };
+}
+
 /// Every schedule of account `$1`, with its medication (public so that a test can hold its plan).
 pub const PLANNING_SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, \
     s.starts_on, s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
@@ -120,17 +135,19 @@ pub async fn for_planning(db: &Db, user_id: Id) -> Result<Vec<PlanRow>, DbError>
 /// medications that have a schedule: what planning and matching start from, in one statement,
 /// since the landing summary runs it on every visit. Only a scheduled medication's logs can take a
 /// dose, and a busy day of unscheduled ones must not make every landing page read it. A log's row
-/// holds only its id, medication and `taken_at`; a schedule's row has no `taken_at`. Each part
-/// walks its own index on the account (public so that a test can hold its plan).
-pub const PLANNING_WITH_LOGS_SQL: &str = "SELECT s.id, s.medication_id, s.times, s.days_of_week, \
+/// holds only its id, medication and `taken_at`; a schedule's row has no `taken_at`. The schedules
+/// are read by account, the logs by scheduled medication (public so that a test can hold its plan).
+pub const PLANNING_WITH_LOGS_SQL: &str = concat!(
+    "SELECT s.id, s.medication_id, s.times, s.days_of_week, \
     s.starts_on, s.ends_on, s.dose_amount, s.dose_unit, s.created_at, s.updated_at, \
     m.name AS medication_name, m.name_key, m.deactivated_at, NULL AS taken_at \
     FROM schedules s JOIN medications m ON m.id = s.medication_id AND m.user_id = s.user_id \
     WHERE s.user_id = $1 \
     UNION ALL \
-    SELECT id, medication_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-    taken_at FROM medication_logs WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3 \
-    AND medication_id IN (SELECT medication_id FROM schedules WHERE user_id = $1)";
+    SELECT l.id, l.medication_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+    l.taken_at ",
+    scheduled_logs_from!()
+);
 
 /// The account's schedules, and its medication logs of a window.
 #[derive(Default)]
@@ -444,12 +461,13 @@ pub async fn end_on_deactivation(
 
 /// The logs of account `$1` taken in `[$2, $3]` of its scheduled medications, the only ones that
 /// can take a dose (public so that a test can hold its plan).
-pub const LOGS_BETWEEN_SQL: &str = "SELECT id, medication_id, taken_at FROM medication_logs \
-    WHERE user_id = $1 AND taken_at >= $2 AND taken_at <= $3 \
-    AND medication_id IN (SELECT medication_id FROM schedules WHERE user_id = $1)";
+pub const LOGS_BETWEEN_SQL: &str = concat!(
+    "SELECT l.id, l.medication_id, l.taken_at ",
+    scheduled_logs_from!()
+);
 
-/// The account's medication logs taken in `[from, to]`, as matching needs them: one query on the
-/// `(user_id, taken_at)` index, bounded by the range (and at most 1 000 logs a day).
+/// The account's logs of scheduled medications taken in `[from, to]`, as matching needs them:
+/// bounded by the range (and at most 1 000 logs a day).
 pub async fn logs_between(
     db: &Db,
     user_id: Id,

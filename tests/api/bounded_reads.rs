@@ -78,11 +78,23 @@ impl Param {
     }
 }
 
+/// The index range a read walks in a log table (as SQLite's plan names it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Range {
+    /// From the newest, until the page is full.
+    Newest,
+    /// Between two times.
+    Times,
+    /// Between two times, for each of the scheduled medications: the logs of a busy day's other
+    /// medications are never read.
+    TimesOfEachMedication,
+}
+
 /// What a read may touch.
 #[derive(Clone, Copy, Debug)]
 enum Reads {
     /// At most this many rows of a log table, in index order (no sort over the account's logs).
-    Logs { most: u64, time_bound: bool },
+    Logs { most: u64, range: Range },
     /// The account's master data (at most a thousand rows of each kind) through an index on the
     /// account, and no log table.
     MasterData,
@@ -114,7 +126,7 @@ impl Read {
             // sort reads to close its last group of equal times).
             reads: Reads::Logs {
                 most: u64::try_from(RECENT).expect("small") + 2,
-                time_bound: false,
+                range: Range::Newest,
             },
         }
     }
@@ -157,13 +169,13 @@ fn reads(heavy: &HeavyAccount) -> Vec<Read> {
     let window = || vec![user.clone(), at(WINDOW.0), at(WINDOW.1)];
     let day = || vec![user.clone(), at(DAY.0), at(DAY.1), Param::Count(DAILY_LOGS)];
     let master = |name, sql| Read::new(name, sql, vec![user.clone()], Reads::MasterData);
-    let window_logs = Reads::Logs {
+    let scheduled_window_logs = Reads::Logs {
         most: WINDOW_LOGS,
-        time_bound: true,
+        range: Range::TimesOfEachMedication,
     };
     let day_logs = Reads::Logs {
         most: DAY_LOGS,
-        time_bound: true,
+        range: Range::Times,
     };
     vec![
         Read::page(
@@ -178,13 +190,13 @@ fn reads(heavy: &HeavyAccount) -> Vec<Read> {
             "the schedules doses are planned from, with the logs they are matched with",
             schedules::PLANNING_WITH_LOGS_SQL,
             window(),
-            window_logs,
+            scheduled_window_logs,
         ),
         Read::new(
             "the earlier logs a long chain of close doses is matched with",
             schedules::LOGS_BETWEEN_SQL,
             window(),
-            window_logs,
+            scheduled_window_logs,
         ),
         master(
             "the schedules alone, at the edge of the supported dates",
@@ -337,10 +349,17 @@ async fn check_sqlite(app: &TestApp, reads: &[Read]) {
         let on_logs =
             |step: &str| step.contains("medication_logs") || step.contains("symptom_logs");
         match read.reads {
-            Reads::Logs { time_bound, .. } => {
+            Reads::Logs { range, .. } => {
                 let walks = steps.iter().filter(|step| on_logs(step)).any(|step| {
+                    let times = step.contains("_at>") && step.contains("_at<");
                     step.starts_with("SEARCH ")
-                        && (!time_bound || step.contains("_at>") && step.contains("_at<"))
+                        && match range {
+                            Range::Newest => true,
+                            Range::Times => times,
+                            Range::TimesOfEachMedication => {
+                                times && step.contains("(medication_id=?")
+                            }
+                        }
                 });
                 assert!(walks, "{name} does not walk a log index range: {steps:?}");
             }
