@@ -33,7 +33,9 @@ pub fn init_logging(config: &Config) {
 }
 
 /// The subscriber of a log format: pretty lines for people, or one JSON object per line (each
-/// with the fields of the spans it was written in, so every line of a request carries its id).
+/// with the fields of the spans it was written in under `spans`, outermost first, so every line
+/// of a request carries its id; the innermost span is not repeated under `span`, a second copy
+/// of those fields on every line).
 pub fn subscriber<W>(
     format: LogFormat,
     filter: EnvFilter,
@@ -53,7 +55,8 @@ where
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(true)
+                    .with_current_span(false)
+                    .with_span_list(true)
                     .with_writer(writer),
             ),
         ),

@@ -62,8 +62,11 @@ async fn each_request_logs_one_json_line_with_every_field() {
     assert_eq!(line["user_id"], me);
     let latency = line["latency_ms"].as_f64().expect("a latency in ms");
     assert!((0.0..30_000.0).contains(&latency), "{latency}");
-    // Written inside the request's span, like every other line of the request.
-    assert_eq!(line["span"]["request_id"], json!(request_id));
+    // Written inside the request's span, like every other line of the request; its fields are
+    // listed once, under `spans`.
+    assert_eq!(line["spans"][0]["name"], "request");
+    assert_eq!(line["spans"][0]["request_id"], json!(request_id));
+    assert!(line.get("span").is_none(), "{line}");
     let lines_of_the_request = logs
         .json_lines()
         .into_iter()
@@ -132,7 +135,7 @@ async fn a_sign_in_logs_its_account_and_shares_the_span_with_the_audit_event() {
     let in_the_request = |l: &Value| {
         l["spans"]
             .as_array()
-            .is_some_and(|spans| spans.iter().any(|s| *s == line["span"]))
+            .is_some_and(|spans| spans.iter().any(|s| *s == line["spans"][0]))
     };
     let audit = logs
         .json_line(|l| l["event"] == "auth.login.success" && in_the_request(l))
