@@ -326,6 +326,8 @@ def main():
         began = server.cpu_seconds()
         r = wrk(port, path, SECONDS, connections, **kw)
         r["cpu_us"] = (server.cpu_seconds() - began) / max(r["rps"] * SECONDS, 1) * 1e6
+        # The server's peak RSS so far: where it jumps, that scenario set it.
+        r["peak_mib"] = server.rss_kib("VmHWM") / 1024
         return r
 
     def run(name, path, **kw):
@@ -448,9 +450,9 @@ def main():
     hash_s = single["p50"] / 1000.0
     print()
     print(f"medtracker benchmark: {'PostgreSQL' if PG_URL else 'SQLite'}, {CONNECTIONS} connections, {SECONDS} s per scenario, {cores} cores")
-    print(f"{'scenario':58} {'req/s':>10} {'vs (a)':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU µs/req':>11}")
+    print(f"{'scenario':58} {'req/s':>10} {'vs (a)':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU µs/req':>11} {'peak MiB':>9}")
     for r in results:
-        print(f"{r['name']:58} {r['rps']:>10.0f} {r['rps'] / base['rps']:>6.1%} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>7} {r['cpu_us']:>11.0f}")
+        print(f"{r['name']:58} {r['rps']:>10.0f} {r['rps'] / base['rps']:>6.1%} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>7} {r['cpu_us']:>11.0f} {r.get('peak_mib', 0):>9.1f}")
     print()
     print(f"single login (≈ one Argon2id hash): {single['p50']:.1f} ms → Argon2 limit {cores / hash_s:.0f} logins/s; (g) reached {login['rps'] / (cores / hash_s):.0%} of it")
     print(f"/health while logins saturate the CPU (one probe every 10 ms): p99 {during.get('p99', 0):.2f} ms, {during.get('errors', 0)} errors")
