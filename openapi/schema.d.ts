@@ -3422,7 +3422,7 @@ export interface operations {
                 /** @description Only active (`true`) or inactive (`false`) medications */
                 active?: boolean;
                 /**
-                 * @description A case-insensitive part of the name
+                 * @description A case-insensitive part of the name; whitespace at either end is trimmed, control characters are refused
                  * @example ibu
                  */
                 q?: string;
@@ -3975,7 +3975,7 @@ export interface operations {
                 /** @description Only active (`true`) or inactive (`false`) types; both when absent */
                 active?: boolean;
                 /**
-                 * @description Case-insensitive part of the name
+                 * @description Case-insensitive part of the name; whitespace at either end is trimmed, control characters are refused
                  * @example head
                  */
                 q?: string;

@@ -40,6 +40,7 @@ mod replicas;
 mod report;
 mod request_log;
 mod schedules;
+mod search_terms;
 mod security;
 mod sessions;
 mod symptom_logs;
