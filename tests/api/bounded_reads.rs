@@ -18,7 +18,10 @@ use sqlx::Connection;
 
 use crate::{
     helpers::{TestApp, instant, spawn_app},
-    plans::{HeavyAccount, heavy_history, log_scans_and_sorts},
+    plans::{
+        HeavyAccount, PLAN_MODES, analyzed_postgres, heavy_history, log_scans_and_sorts,
+        postgres_plan,
+    },
     schedules::create_schedule,
 };
 
@@ -244,45 +247,19 @@ async fn every_frequent_read_is_bounded_by_its_page_day_or_window() {
 }
 
 async fn check_postgres(app: &TestApp, reads: &[Read]) {
-    let mut conn = sqlx::PgConnection::connect(&app.database_url)
-        .await
-        .expect("PostgreSQL");
+    let mut conn = analyzed_postgres(app).await;
     // Six accounts' master data is a few rows, where a sequential scan is rightly cheaper; among
     // thousands of accounts it is not, so the test asks which index serves (a read that has none
     // still shows a sequential scan).
-    for setting in ["ANALYZE", "SET enable_seqscan = off"] {
-        sqlx::query(setting)
-            .execute(&mut conn)
-            .await
-            .expect("statistics");
-    }
-    for mode in ["force_custom_plan", "force_generic_plan"] {
-        sqlx::query(&format!("SET plan_cache_mode = {mode}"))
-            .execute(&mut conn)
-            .await
-            .expect("plan mode");
+    sqlx::query("SET enable_seqscan = off")
+        .execute(&mut conn)
+        .await
+        .expect("index scans only");
+    for mode in PLAN_MODES {
         for read in reads {
             let types: Vec<&str> = read.params.iter().map(Param::pg_type).collect();
             let values: Vec<String> = read.params.iter().map(Param::literal).collect();
-            sqlx::query(&format!(
-                "PREPARE bounded ({}) AS {}",
-                types.join(", "),
-                read.sql
-            ))
-            .execute(&mut conn)
-            .await
-            .expect("prepared");
-            let plan: Vec<String> = sqlx::query_scalar(&format!(
-                "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE bounded ({})",
-                values.join(", ")
-            ))
-            .fetch_all(&mut conn)
-            .await
-            .expect("a plan");
-            sqlx::query("DEALLOCATE bounded")
-                .execute(&mut conn)
-                .await
-                .expect("deallocated");
+            let plan = postgres_plan(&mut conn, mode, &read.sql, &types, &values).await;
             let text = plan.join("\n");
             let name = read.name;
             assert!(

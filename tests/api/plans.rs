@@ -152,17 +152,71 @@ pub fn log_scans_and_sorts(plan: &[String]) -> (Vec<u64>, bool) {
             sorts = true;
         }
         if line.contains(" on medication_logs") || line.contains(" on symptom_logs") {
-            let actual = line.split("actual ").nth(1).unwrap_or_default();
-            let produced = actual
-                .split("rows=")
-                .nth(1)
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(u64::MAX);
-            rows.push(produced);
+            rows.push(actual_rows(line));
         }
     }
     (rows, sorts)
+}
+
+/// The plan modes each PostgreSQL statement is checked under: as planned for the values at hand,
+/// and as the generic plan a prepared statement switches to after five executions.
+pub const PLAN_MODES: [&str; 2] = ["force_custom_plan", "force_generic_plan"];
+
+/// A connection to the test's PostgreSQL database with fresh statistics, as autovacuum would have
+/// gathered them after the bulk loads.
+pub async fn analyzed_postgres(app: &TestApp) -> sqlx::PgConnection {
+    let mut conn = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .expect("PostgreSQL");
+    sqlx::query("ANALYZE")
+        .execute(&mut conn)
+        .await
+        .expect("statistics");
+    conn
+}
+
+/// The plan PostgreSQL runs for `sql`, prepared with parameters of `types` and executed with the
+/// literals `values` under plan cache `mode`, each node with the rows it actually produced.
+pub async fn postgres_plan(
+    conn: &mut sqlx::PgConnection,
+    mode: &str,
+    sql: &str,
+    types: &[&str],
+    values: &[String],
+) -> Vec<String> {
+    sqlx::query(&format!("SET plan_cache_mode = {mode}"))
+        .execute(&mut *conn)
+        .await
+        .expect("plan mode");
+    sqlx::query(&format!("PREPARE checked ({}) AS {sql}", types.join(", ")))
+        .execute(&mut *conn)
+        .await
+        .expect("prepared");
+    let plan = sqlx::query_scalar(&format!(
+        "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE checked ({})",
+        values.join(", ")
+    ))
+    .fetch_all(&mut *conn)
+    .await
+    .expect("a plan");
+    sqlx::query("DEALLOCATE checked")
+        .execute(&mut *conn)
+        .await
+        .expect("deallocated");
+    plan
+}
+
+/// The rows a plan node actually produced (`actual ... rows=N`); `u64::MAX` when the line shows
+/// none, so that a bound checked against it fails.
+pub fn actual_rows(line: &str) -> u64 {
+    line.split("actual ")
+        .nth(1)
+        .unwrap_or_default()
+        .split("rows=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
 }
 
 #[tokio::test]
@@ -171,42 +225,12 @@ async fn a_page_of_logs_reads_the_page_and_no_more() {
     let heavy = heavy_history(&app).await;
     let queries = page_queries(heavy.user, heavy.medication, heavy.kind);
     if app.database_url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(&app.database_url)
-            .await
-            .expect("PostgreSQL");
-        sqlx::query("ANALYZE")
-            .execute(&mut conn)
-            .await
-            .expect("statistics");
-        for mode in ["force_custom_plan", "force_generic_plan"] {
-            sqlx::query(&format!("SET plan_cache_mode = {mode}"))
-                .execute(&mut conn)
-                .await
-                .expect("plan mode");
+        let mut conn = analyzed_postgres(&app).await;
+        for mode in PLAN_MODES {
             for (name, query) in &queries {
-                let parameters = query.parameters();
-                let types: Vec<&str> = parameters.iter().map(|(kind, _)| *kind).collect();
-                let values: Vec<&str> =
-                    parameters.iter().map(|(_, value)| value.as_str()).collect();
-                sqlx::query(&format!(
-                    "PREPARE page ({}) AS {}",
-                    types.join(", "),
-                    query.sql()
-                ))
-                .execute(&mut conn)
-                .await
-                .expect("prepared");
-                let plan: Vec<String> = sqlx::query_scalar(&format!(
-                    "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE page ({})",
-                    values.join(", ")
-                ))
-                .fetch_all(&mut conn)
-                .await
-                .expect("a plan");
-                sqlx::query("DEALLOCATE page")
-                    .execute(&mut conn)
-                    .await
-                    .expect("deallocated");
+                let (types, values): (Vec<&str>, Vec<String>) =
+                    query.parameters().into_iter().unzip();
+                let plan = postgres_plan(&mut conn, mode, query.sql(), &types, &values).await;
                 let (scans, sorts) = log_scans_and_sorts(&plan);
                 let text = plan.join("\n");
                 assert!(!sorts, "{name} ({mode}) sorts:\n{text}");
@@ -272,32 +296,13 @@ async fn feel_reads_the_tallies_of_its_two_days_and_no_log() {
         window.tomorrow_start,
     ];
     if app.database_url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(&app.database_url)
-            .await
-            .expect("PostgreSQL");
-        sqlx::query("ANALYZE")
-            .execute(&mut conn)
-            .await
-            .expect("statistics");
-        sqlx::query(&format!(
-            "PREPARE feel (uuid, timestamptz, timestamptz, timestamptz) AS {sql}"
-        ))
-        .execute(&mut conn)
-        .await
-        .expect("prepared");
-        let values: Vec<String> = bounds.iter().map(|at| format!("'{at}'")).collect();
-        for mode in ["force_custom_plan", "force_generic_plan"] {
-            sqlx::query(&format!("SET plan_cache_mode = {mode}"))
-                .execute(&mut conn)
-                .await
-                .expect("plan mode");
-            let plan: Vec<String> = sqlx::query_scalar(&format!(
-                "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE feel ('{user}', {})",
-                values.join(", ")
-            ))
-            .fetch_all(&mut conn)
-            .await
-            .expect("a plan");
+        let mut conn = analyzed_postgres(&app).await;
+        let types = ["uuid", "timestamptz", "timestamptz", "timestamptz"];
+        let values: Vec<String> = std::iter::once(format!("'{user}'"))
+            .chain(bounds.iter().map(|at| format!("'{at}'")))
+            .collect();
+        for mode in PLAN_MODES {
+            let plan = postgres_plan(&mut conn, mode, sql, &types, &values).await;
             let text = plan.join("\n");
             assert!(
                 !text.contains(" on medication_logs") && !text.contains(" on symptom_logs"),
@@ -312,14 +317,8 @@ async fn feel_reads_the_tallies_of_its_two_days_and_no_log() {
                     !line.contains("Seq Scan"),
                     "{mode} does not walk a tally key:\n{text}"
                 );
-                let produced = line
-                    .split("rows=")
-                    .nth(1)
-                    .and_then(|rest| rest.split_whitespace().next())
-                    .and_then(|n| n.parse::<u64>().ok())
-                    .unwrap_or(u64::MAX);
                 assert!(
-                    produced <= DAY_BUCKETS,
+                    actual_rows(line) <= DAY_BUCKETS,
                     "{mode} reads beyond the day:\n{text}"
                 );
             }
@@ -336,10 +335,6 @@ async fn feel_reads_the_tallies_of_its_two_days_and_no_log() {
                 "{mode}: the days do not bound the tally ranges:\n{text}"
             );
         }
-        sqlx::query("DEALLOCATE feel")
-            .execute(&mut conn)
-            .await
-            .expect("deallocated");
     } else {
         let url = format!("{}?mode=ro", app.database_url);
         let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("SQLite");
