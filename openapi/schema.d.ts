@@ -3422,7 +3422,7 @@ export interface operations {
                 /** @description Only active (`true`) or inactive (`false`) medications */
                 active?: boolean;
                 /**
-                 * @description A case-insensitive part of the name; trimmed, then at most 100 characters and no control characters (the pattern says both, since a length limit in the schema would count the whitespace trimmed away)
+                 * @description A case-insensitive part of the name; trimmed, then at most 100 characters and no control characters
                  * @example ibu
                  */
                 q?: string;
@@ -3975,7 +3975,7 @@ export interface operations {
                 /** @description Only active (`true`) or inactive (`false`) types; both when absent */
                 active?: boolean;
                 /**
-                 * @description Case-insensitive part of the name; trimmed, then at most 100 characters and no control characters (the pattern says both, since a length limit in the schema would count the whitespace trimmed away)
+                 * @description Case-insensitive part of the name; trimmed, then at most 100 characters and no control characters
                  * @example head
                  */
                 q?: string;

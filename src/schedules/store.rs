@@ -107,7 +107,8 @@ pub async fn find(db: &Db, user_id: Id, id: Id) -> Result<Option<Schedule>, ApiE
 /// account's window instead would test every log of a busy day, scheduled or not. The account
 /// scopes the logs through its schedules: a log's medication, like a schedule's, is always its own
 /// account's (every write of one checks the medication's account first), and a test on
-/// `l.user_id` here would make SQLite walk the account's window again. A macro because `concat!` takes literals.
+/// `l.user_id` here would make SQLite walk the account's window again. A macro because `concat!`
+/// takes only literals.
 macro_rules! scheduled_logs_from {
     () => {
         "FROM (SELECT DISTINCT medication_id FROM schedules WHERE user_id = $1) scheduled \

@@ -28,7 +28,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/symptom-types", operation_id = "list_symptom_types", tag = "symptom-types", security(("session" = [])),
     params(
         ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) types; both when absent"),
-        ("q" = Option<String>, Query, description = "Case-insensitive part of the name; trimmed, then at most 100 characters and no control characters (the pattern says both, since a length limit in the schema would count the whitespace trimmed away)", example = "head", pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u001F\u007F-\u009F]{0,100}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"),
+        // The pattern holds the length limit too: a maxLength would count whitespace trimmed away.
+        ("q" = Option<String>, Query, description = "Case-insensitive part of the name; trimmed, then at most 100 characters and no control characters", example = "head", pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u001F\u007F-\u009F]{0,100}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"),
     ),
     responses(
         (status = 200, description = "Symptom types ordered by name", body = Items<SymptomType>),
