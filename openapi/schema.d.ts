@@ -3422,7 +3422,7 @@ export interface operations {
                 /** @description Only active (`true`) or inactive (`false`) medications */
                 active?: boolean;
                 /**
-                 * @description A case-insensitive part of the name; trimmed, then at most 100 characters and no control characters
+                 * @description A case-insensitive part of the name
                  * @example ibu
                  */
                 q?: string;
@@ -3975,7 +3975,7 @@ export interface operations {
                 /** @description Only active (`true`) or inactive (`false`) types; both when absent */
                 active?: boolean;
                 /**
-                 * @description Case-insensitive part of the name; trimmed, then at most 100 characters and no control characters
+                 * @description Case-insensitive part of the name
                  * @example head
                  */
                 q?: string;

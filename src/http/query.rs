@@ -2,11 +2,15 @@
 //! reported in one 422. Parameters the route does not know are ignored (browsers and proxies add
 //! cache-busters), unlike unknown body fields, which are refused.
 
-use std::collections::HashMap;
+use std::{borrow::Cow, collections::HashMap};
 
 use axum::{
     extract::{FromRequestParts, Query},
     http::request::Parts,
+};
+use utoipa::{
+    PartialSchema, ToSchema,
+    openapi::{ObjectBuilder, RefOr, Schema, Type},
 };
 
 use crate::{
@@ -109,10 +113,14 @@ impl QueryParams {
         })
     }
 
-    /// A search term: trimmed, at most `max` characters; blank means "no search".
-    pub fn search(&mut self, name: &str, max: usize) -> Option<String> {
+    /// A [`SearchTerm`]: trimmed, at most [`SEARCH_TERM_MAX`] characters; blank means "no search".
+    pub fn search(&mut self, name: &str) -> Option<String> {
         self.read(name, |raw| {
-            input::optional_text(&serde_json::Value::String(raw.to_owned()), max, false)
+            input::optional_text(
+                &serde_json::Value::String(raw.to_owned()),
+                SEARCH_TERM_MAX,
+                false,
+            )
         })
         .flatten()
     }
@@ -145,5 +153,38 @@ impl QueryParams {
         } else {
             Err(ApiError::Validation(self.errors))
         }
+    }
+}
+
+/// The longest search term, counted after trimming: the names searched are no longer.
+pub const SEARCH_TERM_MAX: usize = 100;
+
+/// Unicode's white space: what trimming removes from either end of a string.
+const WHITESPACE: &str =
+    r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// A search term (`q`) as clients see it. The server trims it, then refuses control characters and
+/// more than [`SEARCH_TERM_MAX`] characters, so the pattern allows white space (control characters
+/// among it) at either end and bounds only what lies between: a `maxLength` would count the white
+/// space trimmed away, and the document would refuse terms the server accepts.
+pub struct SearchTerm;
+
+impl PartialSchema for SearchTerm {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(format!(
+                "Trimmed, then at most {SEARCH_TERM_MAX} characters and no control characters."
+            )))
+            .pattern(Some(format!(
+                r"^[{WHITESPACE}]*[^\u0000-\u001F\u007F-\u009F]{{0,{SEARCH_TERM_MAX}}}[{WHITESPACE}]*$"
+            )))
+            .into()
+    }
+}
+
+impl ToSchema for SearchTerm {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("SearchTerm")
     }
 }

@@ -16,8 +16,6 @@ const FORM_MAX: usize = 50;
 const PURPOSE_MAX: usize = 500;
 const FREQUENCY_MAX: usize = 100;
 const NOTES_MAX: usize = 1000;
-/// The longest `q=` worth searching for: no name is longer.
-pub const SEARCH_MAX: usize = NAME_MAX;
 
 /// A medication as the API shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema, sqlx::FromRow)]

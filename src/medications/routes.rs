@@ -4,7 +4,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{Medication, MedicationInput, MedicationPatch, SEARCH_MAX},
+    model::{Medication, MedicationInput, MedicationPatch},
     store::{self, Deletion, ListFilter},
 };
 use crate::{
@@ -78,8 +78,7 @@ async fn refused_reference(
 #[utoipa::path(get, path = "/api/v1/medications", tag = "medications", security(("session" = [])),
     params(
         ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) medications"),
-        // The pattern holds the length limit too: a maxLength would count whitespace trimmed away.
-        ("q" = Option<String>, Query, description = "A case-insensitive part of the name; trimmed, then at most 100 characters and no control characters", example = "ibu", pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u001F\u007F-\u009F]{0,100}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"),
+        ("q" = inline(Option<crate::http::query::SearchTerm>), Query, description = "A case-insensitive part of the name", example = "ibu"),
     ),
     responses(
         (status = 200, description = "Medications ordered by name", body = Items<Medication>),
@@ -91,7 +90,7 @@ async fn list_medications(
 ) -> ApiResult<Json<Items<Medication>>> {
     let filter = ListFilter {
         active: query.boolean("active"),
-        search: query.search("q", SEARCH_MAX),
+        search: query.search("q"),
     };
     query.finish()?;
     let items = store::list(&state.db, user.id, &filter).await?;

@@ -4,7 +4,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    model::{NAME_MAX, SymptomType, SymptomTypeInput, SymptomTypePatch, TypeFilter},
+    model::{SymptomType, SymptomTypeInput, SymptomTypePatch, TypeFilter},
     store::{self, Removal},
 };
 use crate::{
@@ -28,8 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/symptom-types", operation_id = "list_symptom_types", tag = "symptom-types", security(("session" = [])),
     params(
         ("active" = Option<bool>, Query, description = "Only active (`true`) or inactive (`false`) types; both when absent"),
-        // The pattern holds the length limit too: a maxLength would count whitespace trimmed away.
-        ("q" = Option<String>, Query, description = "Case-insensitive part of the name; trimmed, then at most 100 characters and no control characters", example = "head", pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u001F\u007F-\u009F]{0,100}[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"),
+        ("q" = inline(Option<crate::http::query::SearchTerm>), Query, description = "Case-insensitive part of the name", example = "head"),
     ),
     responses(
         (status = 200, description = "Symptom types ordered by name", body = Items<SymptomType>),
@@ -41,7 +40,7 @@ async fn list_types(
 ) -> ApiResult<Json<Items<SymptomType>>> {
     let filter = TypeFilter {
         active: query.boolean("active"),
-        name_contains: query.search("q", NAME_MAX).map(|q| input::name_key(&q)),
+        name_contains: query.search("q").map(|q| input::name_key(&q)),
     };
     query.finish()?;
     let items = store::list(&state.db, user.id, &filter).await?;

@@ -188,7 +188,7 @@ proptest! {
             ("date", query.date("date").is_some()),
             ("tz", query.timezone("tz").is_some()),
         ]);
-        let _ = query.search("q", 100);
+        let _ = query.search("q");
         let named: HashSet<String> =
             error_fields(query.finish()).unwrap_or_default().into_iter().collect();
         for (name, ok) in parsed {
